@@ -1,0 +1,191 @@
+"""The ``escalation`` command line.
+
+Subcommands:
+
+- ``escalation run [OVERRIDES...]``: run a scenario through Hydra, e.g.
+  ``escalation run scenario=baseline replicates=10000 days=30 seed=1``
+  (``replicates``, ``days``, ``seed``, ``workers`` and ``chunk_size`` are short for
+  ``simulation.*``); any Hydra override and flag (``-m`` for sweeps) works;
+- ``escalation scenarios``: list the scenario library;
+- ``escalation replay RUN_DIR REPLICATE``: print one replicate's path, re-simulated alone.
+
+Bad input prints one line naming the field and exits with status 2, before any
+file is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from sim.errors import ConfigError
+
+log = logging.getLogger("escalation")
+
+#: Short override keys accepted on the command line.
+SHORT_KEYS = ("replicates", "days", "seed", "workers", "chunk_size")
+USAGE = """usage: escalation COMMAND [ARGS...]
+
+commands:
+  run [OVERRIDES...]        run a scenario (Hydra overrides; -m for sweeps)
+  scenarios                 list the scenario library
+  replay RUN_DIR REPLICATE  re-simulate one replicate of a run alone and print its path
+
+examples:
+  escalation run scenario=baseline replicates=10000 days=30 seed=1
+  escalation run actors.pakistan.policy.name=graduated hydra.run.dir=outputs/graduated
+"""
+
+
+def expand_short(overrides: list[str]) -> list[str]:
+    """Turn ``replicates=...`` and friends into ``simulation.replicates=...``."""
+    out = []
+    for o in overrides:
+        key = o.split("=", 1)[0]
+        out.append(f"simulation.{o}" if key in SHORT_KEYS and "=" in o else o)
+    return out
+
+
+def run(cfg: DictConfig, run_dir: str | Path | None = None, progress: bool = True) -> Path:
+    """Run one scenario from a composed config: validate, simulate, write, report.
+
+    This is the plain function that ``@hydra.main`` wraps and tests call.
+
+    Args:
+        cfg: The composed config.
+        run_dir: Where to write (default: Hydra's output dir, else
+            ``outputs/<scenario>/run``).
+        progress: Show a progress bar.
+
+    Returns:
+        The run directory.
+
+    Raises:
+        ConfigError: If the config is invalid (nothing is written then).
+    """
+    from sim.report import write_run_report
+    from sim.runner import mark_complete, simulate
+    from sim.settings import Settings
+
+    settings = Settings.from_config(cfg)
+    if run_dir is None:
+        run_dir = (
+            _hydra_output_dir() or Path("outputs") / settings.scenario.get("name", "run") / "run"
+        )
+    path = Path(run_dir)
+    result = simulate(settings, path, progress=progress)
+    report_cfg = cfg.get("report") or {}
+    if report_cfg.get("enabled", True):
+        write_run_report(path, result.summary)
+    mark_complete(path, seconds=result.seconds)
+    return path
+
+
+def _hydra_output_dir() -> Path | None:
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        return Path(HydraConfig.get().runtime.output_dir)
+    return None
+
+
+def _task(cfg: DictConfig) -> None:
+    # Mesa logs every step at INFO; under Hydra's logging that floods the console.
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        path = run(cfg)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    import json
+
+    m = json.loads((path / "summary.json").read_text())["metrics"]
+    week = m["p_deescalated_by_day"].get("7") or next(iter(m["p_deescalated_by_day"].values()))
+    print(
+        f"P(de-escalated by day 7) = {week['estimate']:.1%} "
+        f"[{week['lower']:.1%}-{week['upper']:.1%}]; "
+        f"mean casualties {m['casualties_mean']['estimate']:.1f}"
+    )
+    print(f"Run directory: {path.resolve()}")
+    print(f"Report: {(path / 'report.html').resolve()}")
+
+
+def _hydra_run(argv: list[str]) -> int:
+    import hydra
+
+    from sim.config import compose_config, register_scenarios
+
+    register_scenarios()
+    flags = [a for a in argv if a.startswith("-")]
+    overrides = expand_short([a for a in argv if not a.startswith("-")])
+    if not flags:
+        # Validate before Hydra creates a run directory: a typo costs no files.
+        try:
+            from sim.settings import Settings
+
+            scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+            rest = [o for o in overrides if not o.startswith("scenario=")]
+            Settings.from_config(compose_config(scen[-1] if scen else "baseline", rest))
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    main_fn: Any = hydra.main(
+        config_path="pkg://sim.configs", config_name="config", version_base="1.3"
+    )(_task)
+    sys.argv = ["escalation", *flags, *overrides]
+    main_fn()
+    return 0
+
+
+def _scenarios() -> int:
+    from sim.config import load_yaml, scenario_files
+
+    for name, path in scenario_files().items():
+        scen = load_yaml(path).get("scenario", {}) or {}
+        title = scen.get("title", "")
+        desc = " ".join(str(scen.get("description", "")).split())
+        line = desc.split(". ")[0].rstrip(".")
+        print(f"{name:28s} {title}: {line}" if title else f"{name:28s} {line}")
+    return 0
+
+
+def _replay(argv: list[str]) -> int:
+    if len(argv) != 2 or not argv[1].isdigit():
+        print("usage: escalation replay RUN_DIR REPLICATE", file=sys.stderr)
+        return 2
+    from sim.runner import replay
+
+    try:
+        model = replay(argv[0], int(argv[1]))
+    except (ConfigError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    df = model.paths()
+    df = df[df["action"] != "none"]
+    print(df.to_string(index=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``escalation`` command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if args else 2
+    cmd, rest = args[0], args[1:]
+    if cmd == "run":
+        return _hydra_run(rest)
+    if cmd == "scenarios":
+        return _scenarios()
+    if cmd == "replay":
+        return _replay(rest)
+    print(f"error: unknown command {cmd!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

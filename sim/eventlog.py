@@ -1,0 +1,92 @@
+"""The event log: every action of every actor on every day in every replicate.
+
+Tidy long format, one row per action (days on which an actor took no action,
+the ``none`` rung, are left out, so a path is read as "none unless logged"):
+
+=========== ======= ===========================================================
+column      type    meaning
+=========== ======= ===========================================================
+replicate   int64   global replicate index (replay it with ``sim.replay``)
+day         int16   day index, 0 = Tuesday 16 January 2024
+actor       string  acting actor id
+target      string  target actor id (a group for strikes on militant bases)
+action      string  rung name
+rung        int8    index of the rung on the ladder
+goldstein   float32 Goldstein score of the rung
+casualties  int32   deaths the action caused
+=========== ======= ===========================================================
+
+Written chunk by chunk as Parquet parts in ``events/`` (``pandas.read_parquet``
+reads the folder), so memory stays bounded whatever the number of replicates.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from sim.model import EscalationModel
+
+COLUMNS = ("replicate", "day", "actor", "target", "action", "rung", "goldstein", "casualties")
+
+
+def event_table(model: EscalationModel) -> pa.Table:
+    """The actions of a finished (or partly run) batch as an Arrow table.
+
+    Rows are ordered by replicate, day and channel.
+    """
+    t = model.day
+    hist = np.ascontiguousarray(model.history[:t].transpose(2, 0, 1))  # (R, T, C)
+    deaths = model.deaths[:t].transpose(2, 0, 1)
+    r, d, c = np.nonzero(hist != model.r_none)
+    rung = hist[r, d, c]
+    actors = sorted({ch.actor for ch in model.channels})
+    targets = sorted(
+        {ch.target for ch in model.channels} | {ch.strike_target for ch in model.channels}
+    )
+    actor_code = np.array([actors.index(ch.actor) for ch in model.channels], dtype=np.int32)
+    target_code = np.array([targets.index(ch.target) for ch in model.channels], dtype=np.int32)
+    strike_code = np.array(
+        [targets.index(ch.strike_target) for ch in model.channels], dtype=np.int32
+    )
+    tgt = np.where(rung == model.r_strike_militants, strike_code[c], target_code[c])
+    names = model.ladder.names
+    return pa.table(
+        {
+            "replicate": pa.array(model.replicates[r], pa.int64()),
+            "day": pa.array(d.astype(np.int16)),
+            "actor": pa.DictionaryArray.from_arrays(pa.array(actor_code[c]), pa.array(actors)),
+            "target": pa.DictionaryArray.from_arrays(
+                pa.array(tgt.astype(np.int32)), pa.array(targets)
+            ),
+            "action": pa.DictionaryArray.from_arrays(
+                pa.array(rung.astype(np.int32)), pa.array(names)
+            ),
+            "rung": pa.array(rung.astype(np.int8)),
+            "goldstein": pa.array(model.ladder.goldstein[rung].astype(np.float32)),
+            "casualties": pa.array(deaths[r, d, c].astype(np.int32)),
+        }
+    )
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file through a temporary name, then rename it.
+
+    A killed run never leaves a file that looks complete.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def read_events(run_dir: str | Path) -> pd.DataFrame:
+    """Read a run's event log as a DataFrame (string columns as categoricals)."""
+    return pd.read_parquet(Path(run_dir) / "events")

@@ -1,0 +1,238 @@
+"""The escalation ladder: ordered rungs with CAMEO codes and Goldstein scores.
+
+The ladder is data (``configs/ladder/*.yaml``). Rungs run from the most
+cooperative to the most conflictual, with Goldstein scores non-increasing.
+States' policies work on *levels*: level 0 is ``none`` (restraint) and level k
+is the k-th rung above ``none`` that states may use. Mechanisms refer to rungs
+by *role* (``roles:`` in the ladder config) so that renaming a rung needs no code
+change.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.errors import ConfigError
+
+ACTOR_KINDS = ("state", "mediator", "militant")
+
+#: Roles the engine's mechanisms need, with what each means.
+REQUIRED_ROLES: dict[str, str] = {
+    "none": "no action",
+    "agreement": "both states agree to de-escalate",
+    "talks": "a state proposes talks its opponent does not take up",
+    "restore": "a state returns its recalled ambassador",
+    "recall": "recalling an ambassador (sets diplomatic status)",
+    "force": "the lowest rung that uses force across a border",
+    "strike_militants": "a strike on militant bases on the opponent's soil",
+    "militant_attack": "a militant group's attack",
+    "appeal": "the mediator calls for restraint",
+    "mediate": "the mediator offers mediation",
+    "leverage": "the mediator applies leverage",
+    "leverage_cap": "the highest rung a state keeps to when leverage binds",
+    "crisis": "the lowest rung that opens a crisis a state may agree to end",
+}
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rung of the ladder.
+
+    Attributes:
+        name: Identifier used in configs and the event log.
+        label: Human-readable label.
+        cameo: CAMEO event code (a string, leading zeros kept).
+        cameo_label: The CAMEO code's label.
+        goldstein: Goldstein (1992) conflict-cooperation score in [-10, 10].
+        used_by: Actor kinds that may take this action.
+        casualties_mean: Mean deaths one such action causes (0 for none).
+    """
+
+    name: str
+    label: str
+    cameo: str
+    cameo_label: str
+    goldstein: float
+    used_by: tuple[str, ...]
+    casualties_mean: float = 0.0
+
+
+def suggest(name: str, valid: Sequence[str]) -> str:
+    """A ' (did you mean ...?)' hint for a misspelt name, or ''."""
+    close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.5)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+@dataclass
+class Ladder:
+    """An ordered escalation ladder.
+
+    Args:
+        rungs: The rungs, most cooperative first.
+        roles: Mapping of mechanism role -> rung name.
+        name: Name of the ladder.
+    """
+
+    rungs: tuple[Rung, ...]
+    roles: dict[str, str]
+    name: str = "ladder"
+    index: dict[str, int] = field(init=False)
+    goldstein: np.ndarray = field(init=False)
+    state_levels: np.ndarray = field(init=False)
+    _casualty_cdf: dict[int, np.ndarray] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        names = [r.name for r in self.rungs]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ConfigError(f"ladder.rungs: duplicate rung names {dupes}")
+        self.index = {n: i for i, n in enumerate(names)}
+        scores = [r.goldstein for r in self.rungs]
+        for i in range(1, len(scores)):
+            if scores[i] > scores[i - 1]:
+                raise ConfigError(
+                    f"ladder.rungs[{i}].goldstein: {scores[i]} for {names[i]!r} is higher than "
+                    f"{scores[i - 1]} for {names[i - 1]!r}; rungs must run from cooperation to "
+                    "conflict"
+                )
+        for i, r in enumerate(self.rungs):
+            if not -10.0 <= r.goldstein <= 10.0:
+                raise ConfigError(f"ladder.rungs[{i}].goldstein: {r.goldstein} outside [-10, 10]")
+            bad = [k for k in r.used_by if k not in ACTOR_KINDS]
+            if bad:
+                raise ConfigError(
+                    f"ladder.rungs[{i}].used_by: unknown actor kind {bad[0]!r}"
+                    f"{suggest(bad[0], ACTOR_KINDS)}"
+                )
+            if not (r.casualties_mean >= 0.0 and np.isfinite(r.casualties_mean)):
+                raise ConfigError(
+                    f"ladder.rungs[{i}].casualties_mean: {r.casualties_mean} must be >= 0"
+                )
+        for role in REQUIRED_ROLES:
+            if role not in self.roles:
+                raise ConfigError(f"ladder.roles.{role}: missing ({REQUIRED_ROLES[role]})")
+        for role, rung in self.roles.items():
+            if rung not in self.index:
+                raise ConfigError(
+                    f"ladder.roles.{role}: unknown rung {rung!r}{suggest(rung, names)}"
+                )
+        self.goldstein = np.array(scores, dtype=np.float64)
+        none = self.index[self.roles["none"]]
+        levels = [none] + [
+            i for i in range(none + 1, len(self.rungs)) if "state" in self.rungs[i].used_by
+        ]
+        self.state_levels = np.array(levels, dtype=np.int8)
+        for role in ("force", "strike_militants", "leverage_cap", "crisis", "recall"):
+            if self.index[self.roles[role]] not in levels:
+                raise ConfigError(
+                    f"ladder.roles.{role}: rung {self.roles[role]!r} is not a state rung above none"
+                )
+        self._casualty_cdf = {
+            i: _geometric_cdf(r.casualties_mean)
+            for i, r in enumerate(self.rungs)
+            if r.casualties_mean > 0
+        }
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> Ladder:
+        """Build a ladder from its config mapping (``rungs``, ``roles``, ``name``).
+
+        Raises:
+            ConfigError: If a field is missing or invalid.
+        """
+        rungs_cfg = cfg.get("rungs")
+        if not rungs_cfg:
+            raise ConfigError("ladder.rungs: missing or empty")
+        rungs = []
+        for i, r in enumerate(rungs_cfg):
+            try:
+                rungs.append(
+                    Rung(
+                        name=str(r["name"]),
+                        label=str(r.get("label", r["name"])),
+                        cameo=str(r.get("cameo", "")),
+                        cameo_label=str(r.get("cameo_label", "")),
+                        goldstein=float(r["goldstein"]),
+                        used_by=tuple(str(k) for k in r.get("used_by", ())),
+                        casualties_mean=float(r.get("casualties_mean", 0.0)),
+                    )
+                )
+            except KeyError as exc:
+                raise ConfigError(f"ladder.rungs[{i}]: missing field {exc.args[0]!r}") from None
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"ladder.rungs[{i}]: {exc}") from None
+        return cls(
+            rungs=tuple(rungs),
+            roles={str(k): str(v) for k, v in dict(cfg.get("roles", {})).items()},
+            name=str(cfg.get("name", "ladder")),
+        )
+
+    def __len__(self) -> int:
+        return len(self.rungs)
+
+    @property
+    def names(self) -> list[str]:
+        """Rung names in ladder order."""
+        return [r.name for r in self.rungs]
+
+    def rung_of(self, role: str) -> int:
+        """Ladder index of the rung that plays ``role``."""
+        return self.index[self.roles[role]]
+
+    def level_of(self, name_or_role: str) -> int:
+        """State level (0 = none) of a rung given by name or role.
+
+        Raises:
+            ConfigError: If the rung is not a state rung at or above ``none``.
+        """
+        name = self.roles.get(name_or_role, name_or_role)
+        if name not in self.index:
+            raise ConfigError(f"unknown rung {name!r}{suggest(name, self.names)}")
+        hits = np.flatnonzero(self.state_levels == self.index[name])
+        if hits.size == 0:
+            raise ConfigError(f"rung {name!r} is not a state escalation level")
+        return int(hits[0])
+
+    @property
+    def top_level(self) -> int:
+        """Highest state level."""
+        return len(self.state_levels) - 1
+
+    def casualties(self, rung: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Deaths caused by actions on ``rung`` given uniform draws ``u``.
+
+        Geometric counts with the rung's mean, drawn by inversion against a
+        table computed once in Python floats, so results are identical on every
+        platform (no SIMD-dependent ``log``).
+
+        Args:
+            rung: int array of ladder indices, shape (R,).
+            u: Uniform draws, shape (R,).
+
+        Returns:
+            int32 array of deaths, shape (R,).
+        """
+        out = np.zeros(rung.shape, dtype=np.int32)
+        for i, cdf in self._casualty_cdf.items():
+            hit = rung == i
+            if hit.any():
+                out[hit] = np.searchsorted(cdf, u[hit], side="right").astype(np.int32)
+        return out
+
+
+def _geometric_cdf(mean: float) -> np.ndarray:
+    """CDF of a geometric count on {0, 1, ...} with the given mean, truncated at 1 - 1e-12."""
+    p = 1.0 / (1.0 + mean)
+    q = 1.0 - p
+    cdf: list[float] = []
+    acc, term = 0.0, p
+    while acc < 1.0 - 1e-12 and len(cdf) < 100_000:
+        acc += term
+        cdf.append(acc)
+        term *= q
+    return np.array(cdf, dtype=np.float64)

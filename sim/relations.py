@@ -1,0 +1,140 @@
+"""Relations between actors as a networkx graph.
+
+Static structure lives in the graph: who borders whom, which state's soil hosts
+which militant group, which group attacks which state, who holds leverage over
+whom, and the initial hostility of each pair of states. Dynamic, per-replicate
+weights (hostility over time) live in the model's arrays and are written back
+onto a copy of the graph for reports (:func:`with_weights`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+
+from sim.errors import ConfigError
+from sim.ladder import suggest
+
+#: Relation types, each with the actor kinds it links (source kind, target kind).
+RELATION_TYPES: dict[str, tuple[str, str]] = {
+    "border": ("state", "state"),
+    "rivalry": ("state", "state"),
+    "hosts": ("state", "militant"),
+    "attacks": ("militant", "state"),
+    "leverage": ("mediator", "state"),
+}
+
+
+def build_graph(
+    actors: Mapping[str, str], relations: Iterable[Mapping[str, Any]]
+) -> nx.MultiDiGraph:
+    """Build the relations graph.
+
+    Args:
+        actors: Actor id -> kind.
+        relations: Items with ``source``, ``target``, ``type`` and optional ``weight``
+            (and ``hostility`` for border/rivalry edges).
+
+    Returns:
+        A MultiDiGraph with one node per actor (attribute ``kind``) and one edge per
+        relation (attributes ``type`` and ``weight``); border and rivalry edges are
+        added in both directions.
+
+    Raises:
+        ConfigError: On unknown actors or relation types, or kinds that do not fit.
+    """
+    g = nx.MultiDiGraph()
+    for actor_id, kind in actors.items():
+        g.add_node(actor_id, kind=kind)
+    for i, rel in enumerate(relations):
+        where = f"relations[{rel.get('id', i)}]"
+        rtype = str(rel.get("type", ""))
+        if rtype not in RELATION_TYPES:
+            raise ConfigError(
+                f"{where}.type: unknown relation type {rtype!r}"
+                f"{suggest(rtype, list(RELATION_TYPES))}"
+            )
+        src, dst = str(rel.get("source", "")), str(rel.get("target", ""))
+        for end, name in (("source", src), ("target", dst)):
+            if name not in actors:
+                raise ConfigError(
+                    f"{where}.{end}: unknown actor {name!r}{suggest(name, list(actors))}"
+                )
+        want = RELATION_TYPES[rtype]
+        if (actors[src], actors[dst]) != want:
+            raise ConfigError(
+                f"{where}: a {rtype!r} relation links a {want[0]} to a {want[1]}, "
+                f"got {src!r} ({actors[src]}) -> {dst!r} ({actors[dst]})"
+            )
+        if src == dst:
+            raise ConfigError(f"{where}: an actor cannot relate to itself ({src!r})")
+        weight = float(rel.get("weight", 1.0))
+        if not 0.0 <= weight <= 1.0:
+            raise ConfigError(f"{where}.weight: {weight} outside [0, 1]")
+        attrs = {"type": rtype, "weight": weight}
+        if rtype in ("border", "rivalry"):
+            attrs["hostility"] = float(rel.get("hostility", 0.0))
+            g.add_edge(src, dst, **attrs)
+            g.add_edge(dst, src, **attrs)
+        else:
+            g.add_edge(src, dst, **attrs)
+    return g
+
+
+def _targets(g: nx.MultiDiGraph, node: str, rtype: str) -> list[str]:
+    return sorted({v for _, v, d in g.out_edges(node, data=True) if d["type"] == rtype})
+
+
+def opponents(g: nx.MultiDiGraph, state: str) -> list[str]:
+    """States that ``state`` is in a dyad with (border or rivalry)."""
+    return sorted(set(_targets(g, state, "border")) | set(_targets(g, state, "rivalry")))
+
+
+def hosted_by(g: nx.MultiDiGraph, state: str) -> list[str]:
+    """Militant groups based on ``state``'s soil."""
+    return _targets(g, state, "hosts")
+
+
+def host_of(g: nx.MultiDiGraph, group: str) -> str | None:
+    """The state whose soil hosts ``group`` (None if it has no base)."""
+    hosts = sorted(u for u, _, d in g.in_edges(group, data=True) if d["type"] == "hosts")
+    return hosts[0] if hosts else None
+
+
+def victims_of(g: nx.MultiDiGraph, group: str) -> list[str]:
+    """States that ``group`` attacks."""
+    return _targets(g, group, "attacks")
+
+
+def hostile_groups(g: nx.MultiDiGraph, host: str, victim: str) -> list[str]:
+    """Groups based on ``host``'s soil that attack ``victim``."""
+    return [grp for grp in hosted_by(g, host) if victim in victims_of(g, grp)]
+
+
+def leverage(g: nx.MultiDiGraph, mediator: str) -> dict[str, float]:
+    """States a mediator holds leverage over, with the edge weight."""
+    return {
+        v: float(d["weight"])
+        for _, v, d in g.out_edges(mediator, data=True)
+        if d["type"] == "leverage"
+    }
+
+
+def initial_hostility(g: nx.MultiDiGraph, a: str, b: str) -> float:
+    """Initial hostility of the dyad (a, b): the largest over its border/rivalry edges."""
+    data = g.get_edge_data(a, b) or {}
+    values = [d.get("hostility", 0.0) for d in data.values() if d["type"] in ("border", "rivalry")]
+    return max(values, default=0.0)
+
+
+def with_weights(g: nx.MultiDiGraph, hostility: Mapping[tuple[str, str], float]) -> nx.MultiDiGraph:
+    """A copy of the graph with border/rivalry hostility set from end-of-run values."""
+    h = g.copy()
+    for (a, b), value in hostility.items():
+        for u, v in ((a, b), (b, a)):
+            for _, d in (h.get_edge_data(u, v) or {}).items():
+                if d["type"] in ("border", "rivalry"):
+                    d["hostility"] = float(value)
+    return h

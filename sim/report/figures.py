@@ -1,0 +1,235 @@
+"""Plotly figures drawn from a run's ``summary.json``.
+
+Every function takes the summary mapping (as :func:`sim.runner.simulate` returns
+and writes it) and returns a ``plotly.graph_objects.Figure``, so notebooks can
+show, restyle or export them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+BANDS = ((0.05, 0.95, "90% of replicates"), (0.25, 0.75, "50% of replicates"))
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+
+
+def _quantile_rows(counts: np.ndarray, q: float) -> np.ndarray:
+    """Per-day q-quantile of rung indices given per-day histograms (days, rungs)."""
+    cum = np.cumsum(counts, axis=1)
+    target = q * cum[:, -1:]
+    return (cum < target).sum(axis=1).astype(float)
+
+
+def _channel_label(summary: dict[str, Any], channel: str) -> str:
+    labels = summary.get("labels", {})
+    a, b = channel.split("->")
+    return f"{labels.get(a, a)} toward {labels.get(b, b)}"
+
+
+def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.Figure:
+    """Escalation fan chart of one directed pair of states.
+
+    Median and 50%/90% bands of the daily rung over replicates, with the
+    observed January 2024 sequence drawn on top.
+
+    Args:
+        summary: A run's summary.
+        channel: Index into ``summary["channels"]``.
+        scale: ``"rung"`` (ladder position, labelled with rung names) or
+            ``"goldstein"`` (Goldstein score, -10 conflict .. +10 cooperation).
+    """
+    lad = summary["ladder"]
+    counts = np.asarray(summary["daily_rung_counts"][channel], dtype=float)
+    days = np.arange(counts.shape[0])
+    gold = np.asarray(lad["goldstein"])
+    name = summary["channels"][channel]
+
+    def tr(q: float) -> np.ndarray:
+        # Goldstein falls as rungs rise, so its q-quantile is the (1-q) rung quantile.
+        if scale == "goldstein":
+            return gold[_quantile_rows(counts, 1 - q).astype(int)]
+        return _quantile_rows(counts, q)
+
+    fig = go.Figure()
+    for (lo, hi, label), alpha in zip(BANDS, (0.18, 0.35), strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=tr(lo),
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=tr(hi),
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=f"rgba(31,119,180,{alpha})",
+                name=label,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=tr(0.5),
+            mode="lines",
+            line={"color": COLOURS[0], "width": 3},
+            name="median",
+            line_shape="hv",
+        )
+    )
+    observed = summary.get("observed", {}).get(name)
+    if observed:
+        idx = [lad["names"].index(r) for r in observed]
+        y = gold[idx] if scale == "goldstein" else idx
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(len(observed))),
+                y=y,
+                mode="lines+markers",
+                line={"color": "black", "dash": "dot"},
+                marker={"size": 10, "symbol": "diamond"},
+                text=observed,
+                name="observed (16-19 Jan 2024)",
+            )
+        )
+    _axes(fig, summary, scale)
+    fig.update_layout(
+        title=f"{_channel_label(summary, name)}: "
+        + ("rung by day" if scale == "rung" else "Goldstein score by day")
+    )
+    return fig
+
+
+def _axes(fig: go.Figure, summary: dict[str, Any], scale: str) -> None:
+    lad = summary["ladder"]
+    fig.update_xaxes(title="day (0 = Tue 16 Jan 2024)")
+    if scale == "goldstein":
+        fig.update_yaxes(
+            title="Goldstein score (-10 conflict, +10 cooperation)", range=[-10.5, 10.5]
+        )
+    else:
+        ticks = list(range(len(lad["names"])))
+        fig.update_yaxes(
+            title="rung of the escalation ladder",
+            tickmode="array",
+            tickvals=ticks,
+            ticktext=lad["names"],
+            range=[-0.5, len(ticks) - 0.5],
+        )
+    fig.update_layout(
+        template="plotly_white",
+        height=420,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+    )
+
+
+def sample_paths(summary: dict[str, Any], channel: int, k: int = 8) -> go.Figure:
+    """A handful of individual replicates' paths for one directed pair."""
+    lad = summary["ladder"]
+    name = summary["channels"][channel]
+    fig = go.Figure()
+    for i, (rep, paths) in enumerate(list(summary.get("sample_paths", {}).items())[:k]):
+        path = paths[channel]
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(len(path))),
+                y=path,
+                mode="lines+markers",
+                line_shape="hv",
+                name=f"replicate {rep}",
+                text=[lad["names"][r] for r in path],
+                line={"color": COLOURS[i % len(COLOURS)], "width": 1.5},
+                marker={"size": 5},
+                opacity=0.8,
+            )
+        )
+    _axes(fig, summary, "rung")
+    fig.update_layout(title=f"{_channel_label(summary, name)}: sample paths")
+    return fig
+
+
+def reach_chart(summary: dict[str, Any]) -> go.Figure:
+    """P(reaching each rung) with 95% intervals."""
+    reach = summary["metrics"]["p_reach_rung"]
+    names = list(reach)
+    est = np.array([reach[n]["estimate"] for n in names])
+    lo = np.array([reach[n]["lower"] for n in names])
+    hi = np.array([reach[n]["upper"] for n in names])
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=est,
+            error_y={"type": "data", "symmetric": False, "array": hi - est, "arrayminus": est - lo},
+            marker_color=COLOURS[0],
+        )
+    )
+    fig.update_layout(
+        template="plotly_white",
+        height=360,
+        title="Probability that a state reaches each rung",
+        yaxis={"title": "probability", "range": [0, 1.05]},
+        xaxis={"title": "rung"},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return fig
+
+
+def deescalation_chart(summary: dict[str, Any]) -> go.Figure:
+    """P(de-escalated by day k) for every k: the cumulative share of agreements."""
+    m = summary["metrics"]
+    days = m["days"]
+    counts = np.zeros(days)
+    # Cumulative de-escalation from the de-escalation-by-day points in the daily counts.
+    lad = summary["ladder"]
+    agree = lad["names"].index("de_escalate") if "de_escalate" in lad["names"] else None
+    if agree is not None:
+        first = np.asarray(summary["daily_rung_counts"][0], dtype=float)[:, agree]
+        counts = first
+    fig = go.Figure()
+    points = m["p_deescalated_by_day"]
+    ks = [int(k) for k in points]
+    fig.add_trace(
+        go.Scatter(
+            x=ks,
+            y=[points[str(k)]["estimate"] for k in ks],
+            mode="markers+lines",
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [points[str(k)]["upper"] - points[str(k)]["estimate"] for k in ks],
+                "arrayminus": [points[str(k)]["estimate"] - points[str(k)]["lower"] for k in ks],
+            },
+            name="P(de-escalated by day k)",
+            marker_color=COLOURS[2],
+        )
+    )
+    if agree is not None and counts.sum() > 0:
+        fig.add_trace(
+            go.Bar(
+                x=list(range(days)),
+                y=counts / m["replicates"],
+                opacity=0.4,
+                name="share agreeing that day",
+                marker_color=COLOURS[0],
+            )
+        )
+    fig.update_layout(
+        template="plotly_white",
+        height=360,
+        title="De-escalation over time",
+        xaxis={"title": "day k"},
+        yaxis={"title": "probability", "range": [0, 1.05]},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig

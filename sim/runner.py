@@ -1,0 +1,258 @@
+"""Run a scenario: simulate in chunks (optionally in worker processes), write the run.
+
+A run directory holds:
+
+- ``config.yaml``: the composed config (Hydra also writes ``.hydra/``);
+- ``events/part-NNNNN.parquet``: the event log (:mod:`sim.eventlog`);
+- ``outcomes/part-NNNNN.parquet``: one row of outcomes per replicate;
+- ``summary.json``: outcome metrics with 95% intervals, the daily rung
+  distributions and sample paths the report draws;
+- ``report.html``: the single-run report;
+- ``status.json``: written last; ``{"status": "complete"}`` marks a finished run.
+
+Every file is written through a temporary name and renamed, so a run killed at
+any moment leaves either complete files or none.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import yaml
+from tqdm import tqdm
+
+from sim.eventlog import event_table, write_atomic
+from sim.metrics import Accumulator, replicate_outcomes, summarise
+from sim.model import EscalationModel
+from sim.settings import Settings
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk hands back: its accumulator and the sample paths it holds."""
+
+    index: int
+    acc: Accumulator
+    samples: dict[int, list[list[int]]]
+
+
+@dataclass
+class RunResult:
+    """A finished run.
+
+    Attributes:
+        settings: The validated settings.
+        summary: Outcome metrics and report data (what ``summary.json`` holds).
+        run_dir: Where the files are (None for an in-memory run).
+        seconds: Wall time of the simulation.
+    """
+
+    settings: Settings
+    summary: dict[str, Any]
+    run_dir: Path | None
+    seconds: float
+
+
+def chunks(total: int, size: int) -> Iterator[tuple[int, np.ndarray]]:
+    """Consecutive replicate index ranges of at most ``size``."""
+    for k, start in enumerate(range(0, total, size)):
+        yield k, np.arange(start, min(start + size, total), dtype=np.int64)
+
+
+def simulate_chunk(
+    settings: Settings, index: int, replicates: np.ndarray, out_dir: Path | None
+) -> ChunkResult:
+    """Simulate one chunk and write its parts.
+
+    Args:
+        settings: Validated settings.
+        index: Chunk number (names the part files).
+        replicates: Global replicate indices of the chunk.
+        out_dir: Run directory, or None to write nothing.
+    """
+    model = EscalationModel(settings, replicates=replicates).run()
+    outcomes = replicate_outcomes(model)
+    if out_dir is not None:
+        if settings.simulation.write_events:
+            write_atomic(event_table(model), out_dir / "events" / f"part-{index:05d}.parquet")
+        write_atomic(
+            pa.Table.from_pandas(outcomes, preserve_index=False),
+            out_dir / "outcomes" / f"part-{index:05d}.parquet",
+        )
+    k = settings.simulation.sample_paths
+    sc = [c.index for c in model.state_channels()]
+    samples = {
+        int(r): model.history[:, sc, j].T.tolist() for j, r in enumerate(model.replicates) if r < k
+    }
+    return ChunkResult(index, Accumulator.from_model(model, outcomes), samples)
+
+
+def _work(args: tuple[Settings, int, np.ndarray, Path | None]) -> ChunkResult:
+    return simulate_chunk(*args)
+
+
+def simulate(
+    settings: Settings,
+    out_dir: str | Path | None = None,
+    progress: bool = True,
+    on_chunk: Callable[[ChunkResult], None] | None = None,
+) -> RunResult:
+    """Simulate every replicate of a run, chunk by chunk.
+
+    Results (files and summary) are identical whatever ``chunk_size`` and
+    ``workers`` are, because each replicate's draws depend only on the seed and
+    its index and accumulators add up exactly.
+
+    Args:
+        settings: Validated settings.
+        out_dir: Run directory to write into (None: in memory only).
+        progress: Show a progress bar on stderr.
+        on_chunk: Called with each chunk's result, in chunk order.
+
+    Returns:
+        The run's summary and where it was written.
+    """
+    sim = settings.simulation
+    path = Path(out_dir) if out_dir is not None else None
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        _write_text(path / "config.yaml", yaml.safe_dump(_jsonable(settings.raw), sort_keys=False))
+    start = time.perf_counter()
+    jobs = [(settings, k, idx, path) for k, idx in chunks(sim.replicates, sim.chunk_size)]
+    bar = tqdm(
+        total=sim.replicates,
+        desc=f"{settings.scenario.get('name', 'run')}",
+        unit="rep",
+        disable=not progress,
+        leave=False,
+    )
+    total: Accumulator | None = None
+    samples: dict[int, list[list[int]]] = {}
+    try:
+        if sim.workers > 1 and len(jobs) > 1:
+            ctx = mp.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=sim.workers, mp_context=ctx) as pool:
+                results: Iterator[ChunkResult] = pool.map(_work, jobs)
+                for res in results:
+                    total = res.acc if total is None else total + res.acc
+                    samples.update(res.samples)
+                    bar.update(res.acc.n)
+                    if on_chunk:
+                        on_chunk(res)
+        else:
+            for job in jobs:
+                res = _work(job)
+                total = res.acc if total is None else total + res.acc
+                samples.update(res.samples)
+                bar.update(res.acc.n)
+                if on_chunk:
+                    on_chunk(res)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - start
+    assert total is not None
+    summary = build_summary(settings, total, samples)
+    summary["timing"] = {"seconds": seconds, "episodes_per_second": sim.replicates / seconds}
+    if path is not None:
+        _write_text(path / "summary.json", json.dumps(summary, indent=1, allow_nan=True))
+    return RunResult(settings, summary, path, seconds)
+
+
+def build_summary(
+    settings: Settings, acc: Accumulator, samples: dict[int, list[list[int]]]
+) -> dict[str, Any]:
+    """Outcome metrics plus the distributions and paths the report draws."""
+    lad = settings.ladder
+    probe = EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
+    channels = [f"{c.actor}->{c.target}" for c in probe.state_channels()]
+    return {
+        "scenario": settings.scenario,
+        "seed": settings.simulation.seed,
+        "metrics": summarise(acc, lad.names, lad.state_levels.tolist()),
+        "ladder": {
+            "names": lad.names,
+            "labels": [r.label for r in lad.rungs],
+            "goldstein": lad.goldstein.tolist(),
+            "state_rungs": lad.state_levels.tolist(),
+        },
+        "channels": channels,
+        "labels": {a.id: a.label for a in settings.actors.values()},
+        "dyads": [list(d) for d in probe.dyads],
+        "observed": observed_paths(settings, probe),
+        "daily_rung_counts": acc.daily.tolist(),
+        "sample_paths": {str(k): samples[k] for k in sorted(samples)},
+    }
+
+
+def observed_paths(settings: Settings, model: EscalationModel) -> dict[str, list[str]]:
+    """The observed January 2024 rung sequence per state channel.
+
+    Only channels whose actors the timeline names are included (none for other rosters).
+    """
+    from sim import relations as rel
+    from sim.timeline import load_timeline
+
+    timeline = load_timeline()
+    named = timeline.actors()
+    out = {}
+    for c in model.state_channels():
+        if c.actor in named and c.target in named:
+            hosted = rel.hosted_by(model.graph, c.target)
+            out[f"{c.actor}->{c.target}"] = timeline.path(
+                settings.ladder, c.actor, c.target, hosted
+            )
+    return out
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def mark_complete(run_dir: Path, **info: Any) -> None:
+    """Write ``status.json`` last: the marker of a complete run."""
+    _write_text(run_dir / "status.json", json.dumps({"status": "complete", **info}, indent=1))
+
+
+def replay(run_dir: str | Path, replicate: int, run: bool = True) -> EscalationModel:
+    """Re-simulate one replicate of a finished run alone (R=1).
+
+    The path is identical to the one in the run's event log, whatever the batch
+    size, chunk size or worker count of the original run.
+
+    Args:
+        run_dir: The run directory (its ``config.yaml`` is read).
+        replicate: Global index of the replicate.
+        run: Run the whole horizon (False: return the model at day 0 to step through).
+    """
+    raw = yaml.safe_load((Path(run_dir) / "config.yaml").read_text(encoding="utf-8"))
+    settings = Settings.from_config(raw)
+    if not 0 <= replicate < settings.simulation.replicates:
+        raise ValueError(
+            f"replicate {replicate} outside the run's 0..{settings.simulation.replicates - 1}"
+        )
+    model = EscalationModel(settings, replicates=np.array([replicate], dtype=np.int64))
+    return model.run() if run else model

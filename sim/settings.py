@@ -1,0 +1,357 @@
+"""Validated settings: the composed config checked and typed before any work.
+
+:func:`Settings.from_config` turns a composed Hydra/OmegaConf config (or a plain
+mapping) into typed, validated objects. Every problem raises
+:class:`~sim.errors.ConfigError` with a one-line message naming the field and
+the bad value; nothing is written before validation passes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.errors import ConfigError
+from sim.ladder import ACTOR_KINDS, Ladder, suggest
+from sim.policies import get_policy
+from sim.policies.base import Param, check_value, resolve_params
+
+#: Actor kinds and the policy role each uses (militants have no policy).
+POLICY_ROLE = {"state": "state", "mediator": "mediator", "militant": None}
+
+#: Parameters of each actor kind: default, range and meaning (see docs/model.md).
+ACTOR_PARAMS: dict[str, dict[str, Param]] = {
+    "state": {
+        "max_step": Param(4, 0, 100, "rungs a state can climb above yesterday's level in a day"),
+        "willingness": Param(0.05, 0.0, 1.0, "daily base probability of agreeing to de-escalate"),
+        "settled_bonus": Param(0.6, 0.0, 1.0, "added willingness once every strike is answered"),
+        "mediation_receptiveness": Param(
+            0.3, 0.0, 1.0, "added willingness once mediation is offered"
+        ),
+        "pressure_on_willingness": Param(0.5, 0.0, 1.0, "willingness lost per unit of pressure"),
+        "pressure0": Param(0.2, 0.0, 1.0, "baseline domestic pressure"),
+        "pressure_sensitivity": Param(0.3, 0.0, 1.0, "P(one rung more) per unit of pressure"),
+        "pressure_decay": Param(0.15, 0.0, 1.0, "daily decay of pressure toward its baseline"),
+        "casualty_pressure": Param(0.03, 0.0, 1.0, "pressure per citizen killed"),
+        "violation_pressure": Param(0.3, 0.0, 1.0, "pressure per day its territory is struck"),
+        "citizen_share": Param(1.0, 0.0, 1.0, "share of deaths on its soil that are its citizens"),
+        "return_rate": Param(
+            0.3, 0.0, 1.0, "daily P(returning a recalled ambassador) after agreement"
+        ),
+    },
+    "mediator": {
+        "restraint_effect": Param(0.3, 0.0, 1.0, "P(a state steps down one rung) after an appeal"),
+        "leverage_effect": Param(
+            0.5, 0.0, 1.0, "P(leverage caps a state's level), times the edge weight"
+        ),
+    },
+    "militant": {
+        "attack_rate": Param(0.01, 0.0, 1.0, "daily attack probability at full capacity"),
+        "capacity0": Param(1.0, 0.0, 1.0, "initial (and long-run) capacity"),
+        "degrade": Param(0.4, 0.0, 1.0, "share of capacity a strike on its bases destroys"),
+        "recovery": Param(0.03, 0.0, 1.0, "daily recovery of capacity toward capacity0"),
+        "provocation": Param(
+            1.0, 0.0, 100.0, "relative rise of the attack rate right after a strike"
+        ),
+        "provocation_decay": Param(0.2, 0.0, 1.0, "daily decay of that provocation"),
+    },
+}
+
+#: Dyad-level mechanism parameters (``mechanisms:`` in the config).
+MECHANISM_PARAMS: dict[str, Param] = {
+    "hostility_decay": Param(0.1, 0.0, 1.0, "daily decay of a dyad's hostility"),
+    "hostility_gain": Param(
+        0.5, 0.0, 1.0, "hostility added by the day's top level (scaled to [0,1])"
+    ),
+}
+
+
+@dataclass
+class ActorSpec:
+    """One actor of the roster.
+
+    Attributes:
+        id: Identifier used in configs and the event log.
+        kind: ``state``, ``mediator`` or ``militant``.
+        label: Display name.
+        policy: Registered policy name (None for militant groups).
+        policy_params: Validated policy parameter values.
+        params: Validated actor parameter values (scalars or arrays of shape (R,)).
+    """
+
+    id: str
+    kind: str
+    label: str
+    policy: str | None
+    policy_params: dict[str, Any]
+    params: dict[str, Any]
+
+
+@dataclass
+class EventSpec:
+    """A scheduled (forced) action: the episode's trigger or a scenario's shock.
+
+    Attributes:
+        id: Identifier.
+        day: Day on which it happens.
+        actor: Acting actor id.
+        target: Target actor id (a state, or a group on a state's soil).
+        rung: Rung name.
+        casualties: Fixed death toll, or None to draw it from the rung's distribution.
+    """
+
+    id: str
+    day: int
+    actor: str
+    target: str
+    rung: str
+    casualties: int | None
+
+
+@dataclass
+class SimulationSpec:
+    """How much to simulate and how.
+
+    Attributes:
+        replicates: Number of replicates R.
+        days: Horizon T in days (day 0 is the trigger).
+        seed: Seed of the counter-based generator.
+        chunk_size: Replicates simulated per model instance (bounds memory).
+        workers: Worker processes (results do not depend on it).
+        write_events: Whether to write the event log.
+        sample_paths: Number of replicates whose full paths are kept for the report.
+    """
+
+    replicates: int = 10_000
+    days: int = 30
+    seed: int = 1
+    chunk_size: int = 32_768
+    workers: int = 1
+    write_events: bool = True
+    sample_paths: int = 20
+
+
+@dataclass
+class Settings:
+    """Everything a run needs, validated.
+
+    Attributes:
+        ladder: The escalation ladder.
+        actors: Roster, by id, in config order.
+        relations: Relation items (source, target, type, weight, hostility).
+        events: Scheduled events.
+        mechanisms: Dyad-level mechanism parameter values.
+        simulation: Run size and seeding.
+        scenario: Scenario name and description.
+        raw: The composed config as a plain dict (written to the run directory).
+    """
+
+    ladder: Ladder
+    actors: dict[str, ActorSpec]
+    relations: list[dict[str, Any]]
+    events: list[EventSpec]
+    mechanisms: dict[str, Any]
+    simulation: SimulationSpec
+    scenario: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> Settings:
+        """Validate a composed config.
+
+        Args:
+            cfg: A DictConfig or a plain mapping with ``ladder``, ``actors``,
+                ``relations``, ``events``, ``mechanisms``, ``simulation`` and
+                optionally ``scenario``.
+
+        Raises:
+            ConfigError: Naming the first invalid field.
+        """
+        raw = _to_plain(cfg)
+        for key in ("ladder", "actors", "simulation"):
+            if key not in raw or raw[key] is None:
+                raise ConfigError(f"{key}: missing from the config")
+        sim = _simulation(raw["simulation"])
+        ladder = Ladder.from_config(_mapping(raw["ladder"], "ladder"))
+        actors = _actors(_mapping(raw["actors"], "actors"), ladder, sim.replicates)
+        relations = _items(raw.get("relations") or {}, "relations")
+        events = _events(_items(raw.get("events") or {}, "events"), actors, ladder, sim.days)
+        mech = _params(
+            _mapping(raw.get("mechanisms") or {}, "mechanisms"),
+            MECHANISM_PARAMS,
+            "mechanisms",
+            sim.replicates,
+        )
+        scenario = _mapping(raw.get("scenario") or {}, "scenario")
+        return cls(
+            ladder=ladder,
+            actors=actors,
+            relations=relations,
+            events=events,
+            mechanisms=mech,
+            simulation=sim,
+            scenario={k: str(v) for k, v in scenario.items() if isinstance(v, str | int | float)},
+            raw=raw,
+        )
+
+
+def _to_plain(cfg: Any) -> dict[str, Any]:
+    try:
+        from omegaconf import DictConfig, OmegaConf
+
+        if isinstance(cfg, DictConfig):
+            plain = OmegaConf.to_container(cfg, resolve=True)
+            assert isinstance(plain, dict)
+            return {str(k): v for k, v in plain.items()}
+    except ImportError:  # pragma: no cover - omegaconf is a dependency
+        pass
+    if not isinstance(cfg, Mapping):
+        raise ConfigError(f"config: expected a mapping, got {type(cfg).__name__}")
+    return dict(cfg)
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+    return {str(k): v for k, v in value.items()}
+
+
+def _items(value: Any, where: str) -> list[dict[str, Any]]:
+    """Items of a list or of an id-keyed mapping (mappings let overlays add items)."""
+    if isinstance(value, Mapping):
+        out = []
+        for k, v in value.items():
+            if v is None:  # an overlay removes an item by setting it to null
+                continue
+            item = _mapping(v, f"{where}.{k}")
+            item.setdefault("id", str(k))
+            out.append(item)
+        return out
+    if isinstance(value, list):
+        return [_mapping(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise ConfigError(f"{where}: expected a list or mapping, got {value!r}")
+
+
+def _int(value: Any, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    try:
+        x = float(value)
+    except ValueError:
+        raise ConfigError(f"{where}: expected an integer, got {value!r}") from None
+    if not math.isfinite(x) or x != int(x):
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    if not low <= x <= high:
+        raise ConfigError(f"{where}: {int(x)} outside [{low}, {high}]")
+    return int(x)
+
+
+def _simulation(value: Any) -> SimulationSpec:
+    s = _mapping(value, "simulation")
+    known = set(SimulationSpec.__dataclass_fields__)
+    for k in s:
+        if k not in known:
+            raise ConfigError(f"simulation.{k}: unknown setting{suggest(k, sorted(known))}")
+    spec = SimulationSpec()
+    spec.replicates = _int(s.get("replicates", spec.replicates), "simulation.replicates", 1, 10**12)
+    spec.days = _int(s.get("days", spec.days), "simulation.days", 1, 100_000)
+    spec.seed = _int(s.get("seed", spec.seed), "simulation.seed", 0, 2**63 - 1)
+    spec.chunk_size = _int(s.get("chunk_size", spec.chunk_size), "simulation.chunk_size", 1, 10**8)
+    spec.workers = _int(s.get("workers", spec.workers), "simulation.workers", 1, 1024)
+    spec.sample_paths = _int(
+        s.get("sample_paths", spec.sample_paths), "simulation.sample_paths", 0, 10_000
+    )
+    we = s.get("write_events", spec.write_events)
+    if not isinstance(we, bool):
+        raise ConfigError(f"simulation.write_events: expected true or false, got {we!r}")
+    spec.write_events = we
+    return spec
+
+
+def _params(given: dict[str, Any], spec: Mapping[str, Param], where: str, n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k in given:
+        if k not in spec:
+            raise ConfigError(f"{where}.{k}: unknown parameter{suggest(k, list(spec))}")
+    for k, p in spec.items():
+        v = check_value(f"{where}.{k}", given.get(k, p.default), p.low, p.high, n)
+        if isinstance(p.default, int) and not isinstance(v, np.ndarray) and v != int(v):
+            raise ConfigError(f"{where}.{k}: expected an integer, got {v!r}")
+        out[k] = v
+    return out
+
+
+def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]:
+    actors: dict[str, ActorSpec] = {}
+    for actor_id, body in cfg.items():
+        if body is None:  # removed by an overlay
+            continue
+        where = f"actors.{actor_id}"
+        a = _mapping(body, where)
+        kind = str(a.pop("kind", ""))
+        if kind not in ACTOR_KINDS:
+            raise ConfigError(
+                f"{where}.kind: unknown actor kind {kind!r}{suggest(kind, ACTOR_KINDS)}"
+            )
+        label = str(a.pop("label", actor_id))
+        policy_cfg = a.pop("policy", None)
+        role = POLICY_ROLE[kind]
+        policy, policy_params = None, {}
+        if role is not None:
+            pc = _mapping(policy_cfg, f"{where}.policy") if policy_cfg is not None else {}
+            if "name" not in pc:
+                raise ConfigError(f"{where}.policy.name: missing (a {kind} needs a policy)")
+            policy = str(pc.pop("name"))
+            cls = get_policy(policy, role, where=f"{where}.policy.name")
+            policy_params = resolve_params(cls, pc, ladder, n, where=f"{where}.policy")
+        elif policy_cfg is not None:
+            raise ConfigError(f"{where}.policy: a {kind} takes no policy")
+        params = _params(a, ACTOR_PARAMS[kind], where, n)
+        actors[actor_id] = ActorSpec(actor_id, kind, label, policy, policy_params, params)
+    if not actors:
+        raise ConfigError("actors: the roster is empty")
+    return actors
+
+
+def _events(
+    items: list[dict[str, Any]], actors: dict[str, ActorSpec], ladder: Ladder, days: int
+) -> list[EventSpec]:
+    out = []
+    for e in items:
+        where = f"events.{e.get('id', '?')}"
+        for k in e:
+            if k not in ("id", "day", "actor", "target", "rung", "casualties", "note"):
+                raise ConfigError(f"{where}.{k}: unknown field")
+        for k in ("actor", "target", "rung"):
+            if k not in e:
+                raise ConfigError(f"{where}.{k}: missing")
+        actor, target, rung = str(e["actor"]), str(e["target"]), str(e["rung"])
+        for k, name in (("actor", actor), ("target", target)):
+            if name not in actors:
+                raise ConfigError(
+                    f"{where}.{k}: unknown actor {name!r}{suggest(name, list(actors))}"
+                )
+        if rung not in ladder.index:
+            raise ConfigError(f"{where}.rung: unknown rung {rung!r}{suggest(rung, ladder.names)}")
+        kind = actors[actor].kind
+        if kind not in ladder.rungs[ladder.index[rung]].used_by:
+            raise ConfigError(f"{where}.rung: a {kind} cannot take {rung!r}")
+        day = _int(e.get("day", 0), f"{where}.day", 0, 10**6)
+        if day >= days:
+            continue  # beyond the horizon: never happens in this run
+        cas = e.get("casualties")
+        out.append(
+            EventSpec(
+                id=str(e["id"]),
+                day=day,
+                actor=actor,
+                target=target,
+                rung=rung,
+                casualties=None if cas is None else _int(cas, f"{where}.casualties", 0, 10**7),
+            )
+        )
+    return out
