@@ -28,17 +28,6 @@ log = logging.getLogger("escalation")
 
 #: Short override keys accepted on the command line.
 SHORT_KEYS = ("replicates", "days", "seed", "workers", "chunk_size")
-USAGE = """usage: escalation COMMAND [ARGS...]
-
-commands:
-  run [OVERRIDES...]        run a scenario (Hydra overrides; -m for sweeps)
-  scenarios                 list the scenario library
-  replay RUN_DIR REPLICATE  re-simulate one replicate of a run alone and print its path
-
-examples:
-  escalation run scenario=baseline replicates=10000 days=30 seed=1
-  escalation run actors.pakistan.policy.name=graduated hydra.run.dir=outputs/graduated
-"""
 
 
 def expand_short(overrides: list[str]) -> list[str]:
@@ -141,7 +130,7 @@ def _hydra_run(argv: list[str]) -> int:
     return 0
 
 
-def _scenarios() -> int:
+def _scenarios(argv: list[str]) -> int:
     from sim.config import load_yaml, scenario_files
 
     for name, path in scenario_files().items():
@@ -170,21 +159,46 @@ def _replay(argv: list[str]) -> int:
     return 0
 
 
+#: Subcommands: name -> (module, function, one-line help). Each function takes the
+#: remaining arguments and returns an exit status. Add a command by adding a line here.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("sim.cli", "_hydra_run", "run a scenario (Hydra overrides; -m for sweeps)"),
+    "scenarios": ("sim.cli", "_scenarios", "list the scenario library"),
+    "replay": ("sim.cli", "_replay", "re-simulate one replicate of a run alone: RUN_DIR REPLICATE"),
+}
+
+
+def usage() -> str:
+    """The command overview."""
+    lines = ["usage: escalation COMMAND [ARGS...]", "", "commands:"]
+    lines += [f"  {name:12s} {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    lines += [
+        "",
+        "examples:",
+        "  escalation run scenario=baseline replicates=10000 days=30 seed=1",
+        "  escalation run actors.pakistan.policy.name=graduated hydra.run.dir=outputs/graduated",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``escalation`` command."""
+    import importlib
+
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
-        print(USAGE)
+        print(usage())
         return 0 if args else 2
     cmd, rest = args[0], args[1:]
-    if cmd == "run":
-        return _hydra_run(rest)
-    if cmd == "scenarios":
-        return _scenarios()
-    if cmd == "replay":
-        return _replay(rest)
-    print(f"error: unknown command {cmd!r}\n\n{USAGE}", file=sys.stderr)
-    return 2
+    if cmd not in COMMANDS:
+        from sim.ladder import suggest
+
+        print(f"error: unknown command {cmd!r}{suggest(cmd, list(COMMANDS))}\n", file=sys.stderr)
+        print(usage(), file=sys.stderr)
+        return 2
+    module, func, _ = COMMANDS[cmd]
+    result: int = getattr(importlib.import_module(module), func)(rest)
+    return result
 
 
 if __name__ == "__main__":  # pragma: no cover

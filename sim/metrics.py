@@ -112,6 +112,7 @@ class Accumulator:
         relapse: Replicates with force after an agreement.
         offered: Replicates in which a mediator offered mediation.
         hostility: Sum over replicates of each dyad's end-of-run hostility.
+        transitions: int64 (state channels, rungs, rungs): day-to-day rung transitions.
     """
 
     n: int
@@ -127,6 +128,7 @@ class Accumulator:
     relapse: int
     offered: int
     hostility: np.ndarray
+    transitions: np.ndarray
 
     @classmethod
     def from_model(cls, model: EscalationModel, outcomes: pd.DataFrame) -> Accumulator:
@@ -150,6 +152,12 @@ class Accumulator:
             if hasattr(a, "offered"):
                 offered |= a.offered
         rec = outcomes["ambassador_recalled"].to_numpy()
+        trans = np.zeros((len(sc), n_rungs, n_rungs), dtype=np.int64)
+        for j in range(len(sc)):
+            pairs = rung[:-1, j] * n_rungs + rung[1:, j]
+            trans[j] = np.bincount(pairs.ravel(), minlength=n_rungs * n_rungs).reshape(
+                n_rungs, n_rungs
+            )
         return cls(
             n=model.n,
             daily=daily,
@@ -164,6 +172,7 @@ class Accumulator:
             relapse=int(outcomes["relapse"].sum()),
             offered=int(offered.sum()),
             hostility=model.hostility.sum(axis=1),
+            transitions=trans,
         )
 
     def __add__(self, other: Accumulator) -> Accumulator:
@@ -181,6 +190,7 @@ class Accumulator:
             relapse=self.relapse + other.relapse,
             offered=self.offered + other.offered,
             hostility=self.hostility + other.hostility,
+            transitions=self.transitions + other.transitions,
         )
 
 
@@ -233,3 +243,30 @@ def summarise(acc: Accumulator, rung_names: list[str], state_rungs: list[int]) -
         "p_mediation_offered": _p(float(acc.offered), n),
         "mean_end_hostility": [float(h / n) for h in acc.hostility],
     }
+
+
+def flat_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """Flatten a summary's ``metrics`` into one row of floats (for sweep tables).
+
+    An interval ``{"estimate", "lower", "upper"}`` named ``m`` becomes the columns
+    ``m``, ``m_lower`` and ``m_upper``; per-day and per-rung mappings get the key
+    appended (``p_deescalated_by_day_7``, ``p_reach_rung_strike_state``).
+    """
+    row: dict[str, float] = {}
+
+    def put(name: str, value: Any) -> None:
+        if isinstance(value, dict) and "estimate" in value:
+            row[name] = float(value["estimate"])
+            row[f"{name}_lower"] = float(value["lower"])
+            row[f"{name}_upper"] = float(value["upper"])
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                put(f"{name}_{k}", v)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            row[name] = float(value)
+
+    for key, value in metrics.items():
+        if key in ("mean_end_hostility", "peak_rung_median"):
+            continue
+        put(key, value)
+    return row

@@ -1,0 +1,43 @@
+"""Escalation-scenario engine: a vectorised Mesa model of interstate crises.
+
+The public API is what ``__all__`` lists; everything else is internal.
+"""
+
+from sim.api import build_model, events, load_settings, run_figures, run_scenario
+from sim.errors import ConfigError
+from sim.ladder import Ladder, Rung
+from sim.model import EscalationModel
+from sim.policies import (
+    OneReplicatePolicy,
+    Param,
+    Policy,
+    Traits,
+    per_replicate,
+    register_policy,
+    registered_policies,
+)
+from sim.runner import RunResult, replay, simulate
+from sim.settings import Settings
+
+__all__ = [
+    "ConfigError",
+    "EscalationModel",
+    "Ladder",
+    "OneReplicatePolicy",
+    "Param",
+    "Policy",
+    "RunResult",
+    "Rung",
+    "Settings",
+    "Traits",
+    "build_model",
+    "events",
+    "load_settings",
+    "per_replicate",
+    "register_policy",
+    "registered_policies",
+    "replay",
+    "run_figures",
+    "run_scenario",
+    "simulate",
+]

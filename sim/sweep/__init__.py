@@ -1,0 +1,1 @@
+"""Sweeps: experiment designs, aggregation of multirun jobs, resume."""
