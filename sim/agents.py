@@ -144,14 +144,18 @@ class StateActor(Actor):
             )
             draw = self.draws(c, "modifiers")
             level = self.policies[c.index].decide(obs, self.draws(c, "policy")).astype(np.int16)
+            # Draws are made only where they can change something (masked draws equal the
+            # full ones there), which keeps quiet days cheap.
             # Domestic pressure pushes an answer one rung higher.
-            push = (level > 0) & (draw.uniform(0) < self.p("pressure_sensitivity") * self.pressure)
+            answering = level > 0
+            push = draw.uniform_where(answering, 0) < self.p("pressure_sensitivity") * self.pressure
             level += push
             # A mediator's appeal (or offer) yesterday talks it one rung down.
-            calm = m.appeal_strength(self.actor_id)
-            level -= (level > 0) & (draw.uniform(1) < calm)
+            calm, bind_p = m.mediator_effects[self.actor_id]
+            answering = level > 0
+            level -= draw.uniform_where(answering & (calm > 0), 1) < calm
             # Leverage yesterday keeps it at or below the leverage cap.
-            bind = draw.uniform(2) < m.leverage_strength(self.actor_id)
+            bind = draw.uniform_where(bind_p > 0, 2) < bind_p
             level = np.where(bind, np.minimum(level, m.lv_cap), level)
             # Inertia: a state climbs at most max_step rungs a day, and keeps an answer it
             # could not yet give in full as an intent (mobilisation takes time).
@@ -167,13 +171,9 @@ class StateActor(Actor):
                 + self.p("mediation_receptiveness") * obs.mediation
                 - self.p("pressure_on_willingness") * self.pressure
             )
-            willing = m.crisis_open[d] & (draw.uniform(3) < w)
-            ret = (
-                self.recalled[c.index]
-                & (m.agreed_day[d] >= 0)
-                & ~m.crisis_open[d]
-                & (draw.uniform(4) < self.p("return_rate"))
-            )
+            willing = draw.uniform_where(m.crisis_open[d], 3) < w
+            may_return = self.recalled[c.index] & (m.agreed_day[d] >= 0) & ~m.crisis_open[d]
+            ret = draw.uniform_where(may_return, 4) < self.p("return_rate")
             self.plan[c.index] = (level, willing, ret)
             self.next_intent[c.index] = np.where(level < intent, intent, 0).astype(np.int8)
 

@@ -12,6 +12,7 @@ so a scenario file cannot construct Python objects.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -102,9 +103,34 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
     except ConfigError:
         raise
     except Exception as exc:  # Hydra raises several types for bad overrides
-        raise ConfigError(f"overrides: {str(exc).splitlines()[0]}") from None
+        first = str(exc).splitlines()[0]
+        match = re.match(r"Could not override '([^']+)'", first)
+        if match:
+            raise ConfigError(_unknown_key(match.group(1), scenario)) from None
+        raise ConfigError(f"overrides: {first}") from None
     finally:
         GlobalHydra.instance().clear()
+
+
+def _unknown_key(key: str, scenario: str) -> str:
+    """A one-line message for an override of a key that does not exist, with suggestions."""
+    from sim.ladder import suggest
+
+    base: Any = compose_config(scenario)
+    parts = key.split(".")
+    node = base
+    for i, part in enumerate(parts):
+        keys = [str(k) for k in node] if isinstance(node, DictConfig) else []
+        if part not in keys:
+            hint = suggest(part, keys)
+            where = ".".join(parts[: i + 1])
+            return (
+                f"{where}: unknown key{hint}; to add a new key on purpose, write +{key}=..."
+                if hint
+                else f"{where}: unknown key; to add a new key on purpose, write +{key}=..."
+            )
+        node = node[part]
+    return f"{key}: cannot be overridden"
 
 
 def to_yaml(cfg: DictConfig) -> str:

@@ -87,7 +87,7 @@ def replicate_outcomes(model: EscalationModel) -> pd.DataFrame:
             "peak_rung": lad.state_levels[peak_level].astype(np.int16),
             "peak_level": peak_level.astype(np.int16),
             "deescalation_day": np.where(deesc >= model.days, -1, deesc).astype(np.int32),
-            "casualties": model.deaths.sum(axis=(0, 1), dtype=np.int64),
+            "casualties": model.total_deaths.copy(),
             "ambassador_recalled": recalled_ever,
             "relations_restored": ~still,
             "relapse": model.relapse.any(axis=0),
@@ -107,11 +107,12 @@ class Accumulator:
         peak: int64 (rungs,): histogram of the peak rung.
         deesc: int64 (days + 1,): histogram of the de-escalation day (last bin: never).
         casualties: int64 histogram of total deaths (last bin: overflow).
-        cas_sum: Sum of deaths; cas_sq: sum of squared deaths.
+        cas_sum: Sum of deaths; cas_sq: sum of squared deaths (exact integers).
         recalled: Replicates with an ambassador recalled; restored: of those, restored.
         relapse: Replicates with force after an agreement.
         offered: Replicates in which a mediator offered mediation.
-        hostility: Sum over replicates of each dyad's end-of-run hostility.
+        hostility: Sum over replicates of each dyad's end-of-run hostility, in units of
+            2**-32 as exact integers (float sums would depend on the chunking).
         transitions: int64 (state channels, rungs, rungs): day-to-day rung transitions.
     """
 
@@ -122,12 +123,12 @@ class Accumulator:
     deesc: np.ndarray
     casualties: np.ndarray
     cas_sum: int
-    cas_sq: float
+    cas_sq: int
     recalled: int
     restored: int
     relapse: int
     offered: int
-    hostility: np.ndarray
+    hostility: list[int]
     transitions: np.ndarray
 
     @classmethod
@@ -166,12 +167,14 @@ class Accumulator:
             deesc=deesc.astype(np.int64),
             casualties=cas_hist.astype(np.int64),
             cas_sum=int(cas.sum()),
-            cas_sq=float((cas.astype(np.float64) ** 2).sum()),
+            cas_sq=int((cas.astype(np.int64) ** 2).sum()),
             recalled=int(rec.sum()),
             restored=int((rec & outcomes["relations_restored"].to_numpy()).sum()),
             relapse=int(outcomes["relapse"].sum()),
             offered=int(offered.sum()),
-            hostility=model.hostility.sum(axis=1),
+            hostility=[
+                int(v) for v in np.round(model.hostility * 2.0**32).astype(np.int64).sum(axis=1)
+            ],
             transitions=trans,
         )
 
@@ -189,7 +192,7 @@ class Accumulator:
             restored=self.restored + other.restored,
             relapse=self.relapse + other.relapse,
             offered=self.offered + other.offered,
-            hostility=self.hostility + other.hostility,
+            hostility=[a + b for a, b in zip(self.hostility, other.hostility, strict=True)],
             transitions=self.transitions + other.transitions,
         )
 
@@ -241,7 +244,7 @@ def summarise(acc: Accumulator, rung_names: list[str], state_rungs: list[int]) -
         "p_ambassadors_returned_given_recalled": _p(float(acc.restored), float(acc.recalled)),
         "p_relapse_after_agreement": _p(float(acc.relapse), n),
         "p_mediation_offered": _p(float(acc.offered), n),
-        "mean_end_hostility": [float(h / n) for h in acc.hostility],
+        "mean_end_hostility": [h / 2.0**32 / n for h in acc.hostility],
     }
 
 

@@ -103,7 +103,9 @@ class EscalationModel(mesa.Model):
             [np.zeros(n) + rel.initial_hostility(self.graph, a, b) for a, b in self.dyads]
         ).reshape(d, n)
         self.history = np.full((self.days, c, n), self.r_none, dtype=np.int8)
-        self.deaths = np.zeros((self.days, c, n), dtype=np.int32)
+        # Deaths are rare: kept sparse as (day, channel, replicate positions, counts).
+        self._death_records: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+        self.total_deaths = np.zeros(n, dtype=np.int64)
         self.events_by_day: dict[int, list[tuple[int, int, int | None]]] = {}
         for ev in settings.events:
             ch = self.channel_for(ev.actor, ev.target)
@@ -203,22 +205,25 @@ class EscalationModel(mesa.Model):
             out |= med.offered
         return out
 
-    def _mediator_acted(self, state: str, codes: tuple[int, ...], effect: str) -> np.ndarray:
-        """P(effect) from mediators that took one of ``codes`` toward ``state`` yesterday."""
-        keep = np.ones(self.n)
-        for med, weight in self._mediators_of(state):
-            ch = self._index[(med.actor_id, state)]
-            acted = np.isin(self.rung[ch.index], self.r_mediator[list(codes)])
-            keep *= 1.0 - acted * (med.p(effect) * (weight if effect == "leverage_effect" else 1.0))
-        return 1.0 - keep
+    def _mediator_effects(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per state, yesterday's mediator effects combined over mediators.
 
-    def appeal_strength(self, state: str) -> np.ndarray:
-        """P(stepping down a rung) from appeals and offers made to ``state`` yesterday."""
-        return self._mediator_acted(state, (M_APPEAL, M_MEDIATE), "restraint_effect")
-
-    def leverage_strength(self, state: str) -> np.ndarray:
-        """P(leverage binding) from leverage applied to ``state`` yesterday."""
-        return self._mediator_acted(state, (M_LEVERAGE,), "leverage_effect")
+        Returns:
+            state id -> (P(stepping down a rung) from appeals and offers,
+            P(leverage binding) from leverage).
+        """
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        appeal, offer = self.r_mediator[M_APPEAL], self.r_mediator[M_MEDIATE]
+        lever = self.r_mediator[M_LEVERAGE]
+        for state in self.actors:
+            calm_keep = np.ones(self.n)
+            bind_keep = np.ones(self.n)
+            for med, weight in self._mediators_of(state):
+                rung = self.rung[self._index[(med.actor_id, state)].index]
+                calm_keep *= 1.0 - ((rung == appeal) | (rung == offer)) * med.p("restraint_effect")
+                bind_keep *= 1.0 - (rung == lever) * (med.p("leverage_effect") * weight)
+            out[state] = (1.0 - calm_keep, 1.0 - bind_keep)
+        return out
 
     def dyad_level(self, d: int) -> np.ndarray:
         """Higher of the two states' levels in dyad ``d`` on the last simulated day."""
@@ -236,6 +241,7 @@ class EscalationModel(mesa.Model):
         rung = np.full_like(self.rung, self.r_none)
         fixed: dict[int, int] = {}
         if t > 0:
+            self.mediator_effects = self._mediator_effects()
             self._decide()
             self._actions(rung)
         for ci, r, cas in self.events_by_day.get(t, []):
@@ -282,7 +288,6 @@ class EscalationModel(mesa.Model):
     def _apply(self, rung: np.ndarray, fixed: dict[int, int]) -> None:
         t, lad = self.day, self.ladder
         level = self.rung_to_level[rung]
-        deaths = np.zeros(rung.shape, dtype=np.int32)
         states = {k: a for k, a in self.actors.items() if isinstance(a, StateActor)}
         for s in states.values():
             s.suffered = np.zeros(self.n, dtype=np.int32)
@@ -299,16 +304,20 @@ class EscalationModel(mesa.Model):
             harms = (
                 (level[i] >= self.lv_force) if ch.kind == "state" else (rung[i] == self.r_attack)
             )
-            if i in fixed:
-                deaths[i] = np.where(harms, fixed[i], 0)
-            elif harms.any():
-                u = self.counter.uniform(t, ch.key("casualties"))
-                deaths[i] = np.where(harms, lad.casualties(rung[i], u), 0)
+            hit = np.flatnonzero(harms)
             victim = states.get(ch.target)
-            if victim is not None:
-                victim.suffered += deaths[i]
-                if ch.kind == "state":
-                    victim.violated |= harms
+            if hit.size:
+                if i in fixed:
+                    toll = np.full(hit.size, fixed[i], dtype=np.int32)
+                else:
+                    u = self.counter.uniform_where(harms, t, ch.key("casualties"))[hit]
+                    toll = lad.casualties(rung[i][hit], u)
+                self._death_records.append((t, i, hit, toll))
+                self.total_deaths[hit] += toll
+                if victim is not None:
+                    victim.suffered[hit] += toll
+            if victim is not None and ch.kind == "state":
+                victim.violated |= harms
             if ch.kind == "state":
                 self.given[i] += harms
                 sm = rung[i] == self.r_strike_militants
@@ -358,9 +367,16 @@ class EscalationModel(mesa.Model):
         self.rung = rung
         self.level = level
         self.history[t] = rung
-        self.deaths[t] = deaths
 
     # ------------------------------------------------------------------ output
+    @property
+    def deaths(self) -> np.ndarray:
+        """int32 array (days, channels, R): deaths each action caused (built on demand)."""
+        out = np.zeros(self.history.shape, dtype=np.int32)
+        for t, i, hit, toll in self._death_records:
+            out[t, i, hit] = toll
+        return out
+
     def state_channels(self) -> list[Channel]:
         """Channels of states toward their opponents (the escalation paths)."""
         return list(self._state_channels)

@@ -107,6 +107,30 @@ class CounterRNG:
         const = _mix_scalar(stream ^ _mix_scalar((day << 20) + draw + 1))
         return mix64(self._rep_keys + np.uint64(const))
 
+    def uniform_where(self, mask: np.ndarray, day: int, stream: int, draw: int = 0) -> np.ndarray:
+        """Uniform draws where ``mask`` holds and 1.0 elsewhere.
+
+        The values under the mask equal those of :meth:`uniform`; hashing only the
+        masked replicates is much cheaper when the mask is sparse. A draw of 1.0 is
+        never below a probability, so ``uniform_where(m, ...) < p`` implies ``m``.
+
+        Args:
+            mask: Boolean array of shape (R,).
+            day: Day index.
+            stream: A stream key.
+            draw: Draw number.
+
+        Returns:
+            float64 array of shape (R,).
+        """
+        out = np.ones(self.size)
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            const = _mix_scalar(stream ^ _mix_scalar((day << 20) + draw + 1))
+            bits = mix64(self._rep_keys[idx] + np.uint64(const))
+            out[idx] = (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        return out
+
     def uniform(self, day: int, stream: int, draw: int = 0) -> np.ndarray:
         """Uniform draws in [0, 1) with 53 bits of resolution.
 
@@ -138,3 +162,7 @@ class Draws:
     def uniform(self, draw: int = 0) -> np.ndarray:
         """Uniform draws in [0, 1), one per replicate, for draw number ``draw``."""
         return self.rng.uniform(self.day, self.stream, draw)
+
+    def uniform_where(self, mask: np.ndarray, draw: int = 0) -> np.ndarray:
+        """Draws under ``mask`` (equal to :meth:`uniform`'s there), 1.0 elsewhere."""
+        return self.rng.uniform_where(mask, self.day, self.stream, draw)

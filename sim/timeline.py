@@ -36,6 +36,7 @@ class ObservedEvent:
         casualties: (min, max) deaths, or None.
         sources: Source file names.
         domestic: True for a state's internal step (not directed at anyone).
+        confidence: ``"high"`` unless the file says ``low`` (e.g. a headline only).
     """
 
     id: str
@@ -48,6 +49,7 @@ class ObservedEvent:
     casualties: tuple[int, int] | None
     sources: tuple[str, ...]
     domestic: bool = False
+    confidence: str = "high"
 
 
 @dataclass
@@ -102,7 +104,12 @@ class Timeline:
                 )
 
     def path(
-        self, ladder: Ladder, actor: str, opponent: str, hosted: Iterable[str] = ()
+        self,
+        ladder: Ladder,
+        actor: str,
+        opponent: str,
+        hosted: Iterable[str] = (),
+        include_low_confidence: bool = False,
     ) -> list[str]:
         """Observed rung per day of ``actor`` toward ``opponent`` (or groups on its soil).
 
@@ -114,6 +121,7 @@ class Timeline:
             actor: Acting actor id.
             opponent: The other state (or, for a mediator, any watched state).
             hosted: Militant groups on the opponent's soil.
+            include_low_confidence: Also count events marked ``confidence: low``.
         """
         none = ladder.rung_of("none")
         targets = {opponent, *hosted}
@@ -125,6 +133,7 @@ class Timeline:
                 if e.day == day
                 and e.actor == actor
                 and not e.domestic
+                and (include_low_confidence or e.confidence != "low")
                 and (e.target in targets or e.territory == opponent)
             ]
             hostile = [r for r in rungs if r > none]
@@ -211,6 +220,7 @@ def load_timeline(path: str | Path | None = None) -> Timeline:
                 casualties=cas_range,
                 sources=sources,
                 domestic=bool(e.get("domestic", False)),
+                confidence=str(e.get("confidence", "high")),
             )
         )
     return Timeline(day0=day0, observed_days=observed, events=events, raw=raw)
