@@ -159,6 +159,24 @@ class EscalationModel(mesa.Model):
                     a.attacked[ch.index] = np.zeros(self.n, dtype=bool)
         self._state_channels = [c for c in self.channels if c.kind == "state"]
         self._index = {(c.actor, c.target): c for c in self.channels}
+        # Static graph queries, cached: groups on a channel's target's soil that attack its
+        # actor, with the group channel along which they do.
+        self._hostile: dict[int, list[tuple[MilitantGroup, int]]] = {}
+        for c in self._state_channels:
+            pairs = []
+            for grp in rel.hostile_groups(g, c.target, c.actor):
+                group = self.actors.get(grp)
+                if isinstance(group, MilitantGroup):
+                    pairs += [(group, gc.index) for gc in group.channels if gc.target == c.actor]
+            self._hostile[c.index] = pairs
+        self._mediators: dict[str, list[tuple[MediatorActor, float]]] = {
+            state: [
+                (a, a.weights[state])
+                for a in self.actors.values()
+                if isinstance(a, MediatorActor) and state in a.weights
+            ]
+            for state in self.actors
+        }
 
     def channel_for(self, actor: str, target: str) -> Channel:
         """The channel along which ``actor`` acts on ``target``.
@@ -182,21 +200,12 @@ class EscalationModel(mesa.Model):
     def received(self, c: Channel) -> np.ndarray:
         """Provocation attributable to ``c``'s target yesterday, as a level."""
         got = self.level[c.reverse].copy()
-        for grp in rel.hostile_groups(self.graph, c.target, c.actor):
-            group = self.actors.get(grp)
-            if isinstance(group, MilitantGroup):
-                for ch in group.channels:
-                    if ch.target == c.actor:
-                        hit = group.attacked[ch.index]
-                        got = np.where(hit, np.maximum(got, self.lv_strike_militants), got)
+        for group, gi in self._hostile[c.index]:
+            got = np.where(group.attacked[gi], np.maximum(got, self.lv_strike_militants), got)
         return got
 
     def _mediators_of(self, state: str) -> list[tuple[MediatorActor, float]]:
-        return [
-            (a, a.weights[state])
-            for a in self.actors.values()
-            if isinstance(a, MediatorActor) and state in a.weights
-        ]
+        return self._mediators[state]
 
     def mediation_offered(self, state: str) -> np.ndarray:
         """Whether any mediator with leverage over ``state`` has offered mediation."""
@@ -250,6 +259,12 @@ class EscalationModel(mesa.Model):
                 fixed[ci] = cas
         self._apply(rung, fixed)
         self.day += 1
+        # Mesa's convention: batch_run and visualisations stop when running is False.
+        self.running = self.day < self.days
+        if not self.running:
+            # mesa.Agent keeps a class-level id counter per model, which would keep every
+            # finished model (and its arrays) alive: a leak of ~28 MB per chunk otherwise.
+            mesa.Agent._ids.pop(self, None)
 
     def _decide(self) -> None:
         """Let every agent plan from yesterday's state; their order cannot matter."""
@@ -321,9 +336,8 @@ class EscalationModel(mesa.Model):
             if ch.kind == "state":
                 self.given[i] += harms
                 sm = rung[i] == self.r_strike_militants
-                for grp in rel.hostile_groups(self.graph, ch.target, ch.actor):
-                    group = self.actors.get(grp)
-                    if isinstance(group, MilitantGroup) and sm.any():
+                if sm.any():
+                    for group, _ in self._hostile[i]:
                         group.capacity = np.where(
                             sm, group.capacity * (1 - group.p("degrade")), group.capacity
                         )

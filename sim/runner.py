@@ -16,6 +16,7 @@ any moment leaves either complete files or none.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -98,7 +99,11 @@ def simulate_chunk(
 
 
 def _work(args: tuple[Settings, int, np.ndarray, Path | None]) -> ChunkResult:
-    return simulate_chunk(*args)
+    result = simulate_chunk(*args)
+    # A model and its agents reference each other; collect the cycle now so the chunk's
+    # arrays are freed before the next chunk allocates its own (bounded memory).
+    gc.collect()
+    return result
 
 
 def simulate(

@@ -129,7 +129,7 @@ class SimulationSpec:
     replicates: int = 10_000
     days: int = 30
     seed: int = 1
-    chunk_size: int = 32_768
+    chunk_size: int = 65_536
     workers: int = 1
     write_events: bool = True
     sample_paths: int = 20
