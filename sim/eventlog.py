@@ -43,10 +43,18 @@ def event_table(model: EscalationModel) -> pa.Table:
     Rows are ordered by replicate, day and channel.
     """
     t = model.day
+    n_c = len(model.channels)
     hist = np.ascontiguousarray(model.history[:t].transpose(2, 0, 1))  # (R, T, C)
-    deaths = model.deaths[:t].transpose(2, 0, 1)
-    r, d, c = np.nonzero(hist != model.r_none)
-    rung = hist[r, d, c]
+    # One flat index per action, replicate-major; integer division recovers the axes.
+    flat = np.flatnonzero(hist != model.r_none)
+    r, rest = np.divmod(flat, t * n_c)
+    d, c = np.divmod(rest, n_c)
+    rung = hist.reshape(-1)[flat]
+    # Deaths are stored sparsely: place each (day, channel, replicates, tolls) record.
+    casualties = np.zeros(flat.size, dtype=np.int32)
+    for day, ch, hit, toll in model.death_records():
+        pos = np.searchsorted(flat, hit * (t * n_c) + day * n_c + ch)
+        casualties[pos] = toll
     actors = sorted({ch.actor for ch in model.channels})
     targets = sorted(
         {ch.target for ch in model.channels} | {ch.strike_target for ch in model.channels}
@@ -71,7 +79,7 @@ def event_table(model: EscalationModel) -> pa.Table:
             ),
             "rung": pa.array(rung.astype(np.int8)),
             "goldstein": pa.array(model.ladder.goldstein[rung].astype(np.float32)),
-            "casualties": pa.array(deaths[r, d, c].astype(np.int32)),
+            "casualties": pa.array(casualties),
         }
     )
 
@@ -83,7 +91,7 @@ def write_atomic(table: pa.Table, path: Path) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table, tmp, compression="zstd", compression_level=1)
     os.replace(tmp, path)
 
 

@@ -383,6 +383,10 @@ class EscalationModel(mesa.Model):
         self.history[t] = rung
 
     # ------------------------------------------------------------------ output
+    def death_records(self) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+        """Deaths as sparse records: (day, channel, replicate positions, deaths)."""
+        return [rec for rec in self._death_records if rec[0] < self.day]
+
     @property
     def deaths(self) -> np.ndarray:
         """int32 array (days, channels, R): deaths each action caused (built on demand)."""
