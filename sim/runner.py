@@ -195,6 +195,7 @@ def build_summary(
         "dyads": [list(d) for d in probe.dyads],
         "observed": observed_paths(settings, probe),
         "daily_rung_counts": acc.daily.tolist(),
+        "deescalation_day_counts": acc.deesc.tolist(),
         "transitions": acc.transitions.tolist(),
         "relations": [{"source": u, "target": v, **d} for u, v, d in probe.graph.edges(data=True)],
         "sample_paths": {str(k): samples[k] for k in sorted(samples)},

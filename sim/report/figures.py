@@ -185,44 +185,60 @@ def reach_chart(summary: dict[str, Any]) -> go.Figure:
 
 
 def deescalation_chart(summary: dict[str, Any]) -> go.Figure:
-    """P(de-escalated by day k) for every k: the cumulative share of agreements."""
+    """P(de-escalated by day k) for every day k, with its 95% Wilson band.
+
+    Drawn from the histogram of the first-agreement day (``deescalation_day_counts``,
+    last bin: never), plus bars for the share of episodes agreeing on each day.
+    """
+    from sim.metrics import wilson
+
     m = summary["metrics"]
-    days = m["days"]
-    counts = np.zeros(days)
-    # Cumulative de-escalation from the de-escalation-by-day points in the daily counts.
-    lad = summary["ladder"]
-    agree = lad["names"].index("de_escalate") if "de_escalate" in lad["names"] else None
-    if agree is not None:
-        first = np.asarray(summary["daily_rung_counts"][0], dtype=float)[:, agree]
-        counts = first
+    n = m["replicates"]
+    counts = np.asarray(summary["deescalation_day_counts"][:-1], dtype=float)
+    days = np.arange(counts.size)
+    cum = np.cumsum(counts)
+    bands = np.array([wilson(c, n)[1:] for c in cum])
     fig = go.Figure()
-    points = m["p_deescalated_by_day"]
-    ks = [int(k) for k in points]
     fig.add_trace(
         go.Scatter(
-            x=ks,
-            y=[points[str(k)]["estimate"] for k in ks],
-            mode="markers+lines",
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [points[str(k)]["upper"] - points[str(k)]["estimate"] for k in ks],
-                "arrayminus": [points[str(k)]["estimate"] - points[str(k)]["lower"] for k in ks],
-            },
-            name="P(de-escalated by day k)",
-            marker_color=COLOURS[2],
+            x=days,
+            y=bands[:, 0],
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
+            hoverinfo="skip",
         )
     )
-    if agree is not None and counts.sum() > 0:
-        fig.add_trace(
-            go.Bar(
-                x=list(range(days)),
-                y=counts / m["replicates"],
-                opacity=0.4,
-                name="share agreeing that day",
-                marker_color=COLOURS[0],
-            )
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=bands[:, 1],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(44,160,44,0.25)",
+            name="95% interval",
         )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=cum / n,
+            mode="lines",
+            line={"color": COLOURS[2], "width": 3},
+            line_shape="hv",
+            name="P(de-escalated by day k)",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=days,
+            y=counts / n,
+            opacity=0.4,
+            name="share agreeing first on day k",
+            marker_color=COLOURS[0],
+        )
+    )
     fig.update_layout(
         template="plotly_white",
         height=360,
