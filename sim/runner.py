@@ -189,6 +189,7 @@ def build_summary(
             "labels": [r.label for r in lad.rungs],
             "goldstein": lad.goldstein.tolist(),
             "state_rungs": lad.state_levels.tolist(),
+            "used_by": [list(r.used_by) for r in lad.rungs],
         },
         "channels": channels,
         "labels": {a.id: a.label for a in settings.actors.values()},

@@ -23,7 +23,17 @@ def _quantile_rows(counts: np.ndarray, q: float) -> np.ndarray:
     return (cum < target).sum(axis=1).astype(float)
 
 
-def _channel_label(summary: dict[str, Any], channel: str) -> str:
+def _state_axis(summary: dict[str, Any]) -> tuple[list[str], np.ndarray]:
+    """The rungs states can take (the y axis of paths) and each rung's position on it."""
+    lad = summary["ladder"]
+    used = lad.get("used_by") or [["state"]] * len(lad["names"])
+    keep = [i for i, u in enumerate(used) if "state" in u]
+    pos = np.searchsorted(keep, np.arange(len(lad["names"])))
+    return [lad["names"][i] for i in keep], np.minimum(pos, len(keep) - 1)
+
+
+def channel_label(summary: dict[str, Any], channel: str) -> str:
+    """'Iran toward Pakistan' for the channel 'iran->pakistan'."""
     labels = summary.get("labels", {})
     a, b = channel.split("->")
     return f"{labels.get(a, a)} toward {labels.get(b, b)}"
@@ -46,12 +56,13 @@ def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.
     days = np.arange(counts.shape[0])
     gold = np.asarray(lad["goldstein"])
     name = summary["channels"][channel]
+    _, pos = _state_axis(summary)
 
     def tr(q: float) -> np.ndarray:
         # Goldstein falls as rungs rise, so its q-quantile is the (1-q) rung quantile.
         if scale == "goldstein":
             return gold[_quantile_rows(counts, 1 - q).astype(int)]
-        return _quantile_rows(counts, q)
+        return pos[_quantile_rows(counts, q).astype(int)]
 
     fig = go.Figure()
     for (lo, hi, label), alpha in zip(BANDS, (0.18, 0.35), strict=True):
@@ -89,7 +100,7 @@ def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.
     observed = summary.get("observed", {}).get(name)
     if observed:
         idx = [lad["names"].index(r) for r in observed]
-        y = gold[idx] if scale == "goldstein" else idx
+        y = gold[idx] if scale == "goldstein" else pos[idx]
         fig.add_trace(
             go.Scatter(
                 x=list(range(len(observed))),
@@ -103,26 +114,26 @@ def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.
         )
     _axes(fig, summary, scale)
     fig.update_layout(
-        title=f"{_channel_label(summary, name)}: "
+        title=f"{channel_label(summary, name)}: "
         + ("rung by day" if scale == "rung" else "Goldstein score by day")
     )
     return fig
 
 
 def _axes(fig: go.Figure, summary: dict[str, Any], scale: str) -> None:
-    lad = summary["ladder"]
     fig.update_xaxes(title="day (0 = Tue 16 Jan 2024)")
     if scale == "goldstein":
         fig.update_yaxes(
             title="Goldstein score (-10 conflict, +10 cooperation)", range=[-10.5, 10.5]
         )
     else:
-        ticks = list(range(len(lad["names"])))
+        names, _ = _state_axis(summary)
+        ticks = list(range(len(names)))
         fig.update_yaxes(
             title="rung of the escalation ladder",
             tickmode="array",
             tickvals=ticks,
-            ticktext=lad["names"],
+            ticktext=names,
             range=[-0.5, len(ticks) - 0.5],
         )
     fig.update_layout(
@@ -137,13 +148,14 @@ def sample_paths(summary: dict[str, Any], channel: int, k: int = 8) -> go.Figure
     """A handful of individual replicates' paths for one directed pair."""
     lad = summary["ladder"]
     name = summary["channels"][channel]
+    _, pos = _state_axis(summary)
     fig = go.Figure()
     for i, (rep, paths) in enumerate(list(summary.get("sample_paths", {}).items())[:k]):
         path = paths[channel]
         fig.add_trace(
             go.Scatter(
                 x=list(range(len(path))),
-                y=path,
+                y=pos[path],
                 mode="lines+markers",
                 line_shape="hv",
                 name=f"replicate {rep}",
@@ -154,7 +166,7 @@ def sample_paths(summary: dict[str, Any], channel: int, k: int = 8) -> go.Figure
             )
         )
     _axes(fig, summary, "rung")
-    fig.update_layout(title=f"{_channel_label(summary, name)}: sample paths")
+    fig.update_layout(title=f"{channel_label(summary, name)}: sample paths")
     return fig
 
 

@@ -90,9 +90,10 @@ def run_page(summary: dict[str, Any]) -> str:
         )
     sections = []
     for i, ch in enumerate(summary["channels"]):
+        who = figures.channel_label(summary, ch)
         sections.append(
             Section(
-                f"Escalation path: {ch}",
+                f"Escalation path: {who}",
                 "Median rung per day (line) with the bands holding 50% and 90% of replicates; the "
                 "dotted black line is what happened on 16-19 January 2024 (seeds/timeline.yaml).",
                 figures.fan_chart(summary, i, "rung"),
@@ -100,7 +101,7 @@ def run_page(summary: dict[str, Any]) -> str:
         )
         sections.append(
             Section(
-                f"Goldstein score: {ch}",
+                f"Goldstein score: {who}",
                 "The same paths on the Goldstein conflict-cooperation scale "
                 "(-10 war, +10 cooperation).",
                 figures.fan_chart(summary, i, "goldstein"),
