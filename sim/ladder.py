@@ -39,6 +39,24 @@ REQUIRED_ROLES: dict[str, str] = {
 }
 
 
+#: The rung each role uses when a ladder config does not say (the default ladder's names).
+DEFAULT_ROLES: dict[str, str] = {
+    "none": "none",
+    "agreement": "de_escalate",
+    "talks": "talks",
+    "restore": "restore_relations",
+    "recall": "recall_ambassador",
+    "force": "strike_militants",
+    "strike_militants": "strike_militants",
+    "militant_attack": "militant_attack",
+    "appeal": "appeal",
+    "mediate": "mediate",
+    "leverage": "leverage",
+    "leverage_cap": "posture",
+    "crisis": "condemn",
+}
+
+
 @dataclass(frozen=True)
 class Rung:
     """One rung of the ladder.
@@ -142,6 +160,8 @@ class Ladder:
     def from_config(cls, cfg: Mapping[str, Any]) -> Ladder:
         """Build a ladder from its config mapping (``rungs``, ``roles``, ``name``).
 
+        Roles not given take :data:`DEFAULT_ROLES`.
+
         Raises:
             ConfigError: If a field is missing or invalid.
         """
@@ -166,9 +186,13 @@ class Ladder:
                 raise ConfigError(f"ladder.rungs[{i}]: missing field {exc.args[0]!r}") from None
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"ladder.rungs[{i}]: {exc}") from None
+        roles = {
+            **DEFAULT_ROLES,
+            **{str(k): str(v) for k, v in dict(cfg.get("roles") or {}).items()},
+        }
         return cls(
             rungs=tuple(rungs),
-            roles={str(k): str(v) for k, v in dict(cfg.get("roles", {})).items()},
+            roles=roles,
             name=str(cfg.get("name", "ladder")),
         )
 
