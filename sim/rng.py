@@ -32,6 +32,16 @@ def _mix_scalar(z: int) -> int:
     return z ^ (z >> 31)
 
 
+def _draw_constant(day: int, stream: int, draw: int) -> np.uint64:
+    """The per-(day, stream, draw) offset added to each replicate's key before hashing."""
+    return np.uint64(_mix_scalar(stream ^ _mix_scalar((day << 20) + draw + 1)))
+
+
+def _to_unit(bits: np.ndarray) -> np.ndarray:
+    """Top 53 bits of 64-bit hashes as floats in [0, 1)."""
+    return (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+
 def mix64(z: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser applied in place to a uint64 array and returned.
 
@@ -104,8 +114,7 @@ class CounterRNG:
         Returns:
             uint64 array of shape (R,).
         """
-        const = _mix_scalar(stream ^ _mix_scalar((day << 20) + draw + 1))
-        return mix64(self._rep_keys + np.uint64(const))
+        return mix64(self._rep_keys + _draw_constant(day, stream, draw))
 
     def uniform_where(self, mask: np.ndarray, day: int, stream: int, draw: int = 0) -> np.ndarray:
         """Uniform draws where ``mask`` holds and 1.0 elsewhere.
@@ -126,9 +135,7 @@ class CounterRNG:
         out = np.ones(self.size)
         idx = np.flatnonzero(mask)
         if idx.size:
-            const = _mix_scalar(stream ^ _mix_scalar((day << 20) + draw + 1))
-            bits = mix64(self._rep_keys[idx] + np.uint64(const))
-            out[idx] = (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+            out[idx] = _to_unit(mix64(self._rep_keys[idx] + _draw_constant(day, stream, draw)))
         return out
 
     def uniform(self, day: int, stream: int, draw: int = 0) -> np.ndarray:
@@ -142,7 +149,7 @@ class CounterRNG:
         Returns:
             float64 array of shape (R,).
         """
-        return (self.bits(day, stream, draw) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        return _to_unit(self.bits(day, stream, draw))
 
 
 @dataclass

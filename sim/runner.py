@@ -143,27 +143,23 @@ def simulate(
     )
     total: Accumulator | None = None
     samples: dict[int, list[list[int]]] = {}
+    pool = None
+    if sim.workers > 1 and len(jobs) > 1:
+        # Mesa switches multiprocessing to spawn anyway; say so explicitly.
+        pool = ProcessPoolExecutor(max_workers=sim.workers, mp_context=mp.get_context("spawn"))
     try:
-        if sim.workers > 1 and len(jobs) > 1:
-            ctx = mp.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=sim.workers, mp_context=ctx) as pool:
-                results: Iterator[ChunkResult] = pool.map(_work, jobs)
-                for res in results:
-                    total = res.acc if total is None else total + res.acc
-                    samples.update(res.samples)
-                    bar.update(res.acc.n)
-                    if on_chunk:
-                        on_chunk(res)
-        else:
-            for job in jobs:
-                res = _work(job)
-                total = res.acc if total is None else total + res.acc
-                samples.update(res.samples)
-                bar.update(res.acc.n)
-                if on_chunk:
-                    on_chunk(res)
+        # pool.map yields in job order, so merging is the same as in the serial loop.
+        results: Iterator[ChunkResult] = pool.map(_work, jobs) if pool else map(_work, jobs)
+        for res in results:
+            total = res.acc if total is None else total + res.acc
+            samples.update(res.samples)
+            bar.update(res.acc.n)
+            if on_chunk:
+                on_chunk(res)
     finally:
         bar.close()
+        if pool:
+            pool.shutdown()
     seconds = time.perf_counter() - start
     assert total is not None
     summary = build_summary(settings, total, samples)

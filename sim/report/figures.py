@@ -16,6 +16,20 @@ BANDS = ((0.05, 0.95, "90% of replicates"), (0.25, 0.75, "50% of replicates"))
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
+def add_band(fig: go.Figure, x: Any, lower: Any, upper: Any, fill: str, name: str) -> None:
+    """A shaded band between two lines (lower trace, then upper with fill="tonexty")."""
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=lower, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=upper, mode="lines", line={"width": 0}, fill="tonexty", fillcolor=fill, name=name
+        )
+    )
+
+
 def _quantile_rows(counts: np.ndarray, q: float) -> np.ndarray:
     """Per-day q-quantile of rung indices given per-day histograms (days, rungs)."""
     cum = np.cumsum(counts, axis=1)
@@ -66,27 +80,7 @@ def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.
 
     fig = go.Figure()
     for (lo, hi, label), alpha in zip(BANDS, (0.18, 0.35), strict=True):
-        fig.add_trace(
-            go.Scatter(
-                x=days,
-                y=tr(lo),
-                mode="lines",
-                line={"width": 0},
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=days,
-                y=tr(hi),
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=f"rgba(31,119,180,{alpha})",
-                name=label,
-            )
-        )
+        add_band(fig, days, tr(lo), tr(hi), f"rgba(31,119,180,{alpha})", label)
     fig.add_trace(
         go.Scatter(
             x=days,
@@ -211,27 +205,7 @@ def deescalation_chart(summary: dict[str, Any]) -> go.Figure:
     cum = np.cumsum(counts)
     bands = np.array([wilson(c, n)[1:] for c in cum])
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=days,
-            y=bands[:, 0],
-            mode="lines",
-            line={"width": 0},
-            showlegend=False,
-            hoverinfo="skip",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=days,
-            y=bands[:, 1],
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor="rgba(44,160,44,0.25)",
-            name="95% interval",
-        )
-    )
+    add_band(fig, days, bands[:, 0], bands[:, 1], "rgba(44,160,44,0.25)", "95% interval")
     fig.add_trace(
         go.Scatter(
             x=days,
