@@ -135,10 +135,10 @@ def _scenarios(argv: list[str]) -> int:
 
     for name, path in scenario_files().items():
         scen = load_yaml(path).get("scenario", {}) or {}
-        title = scen.get("title", "")
+        title = str(scen.get("title", ""))
         desc = " ".join(str(scen.get("description", "")).split())
-        line = desc.split(". ")[0].rstrip(".")
-        print(f"{name:28s} {title}: {line}" if title else f"{name:28s} {line}")
+        line = f"{title}: {desc}" if title else desc
+        print(f"{name:24s} {line if len(line) <= 96 else line[:95] + '…'}")
     return 0
 
 
