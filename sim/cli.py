@@ -39,16 +39,21 @@ def expand_short(overrides: list[str]) -> list[str]:
     return out
 
 
-def run(cfg: DictConfig, run_dir: str | Path | None = None, progress: bool = True) -> Path:
+def run(
+    cfg: DictConfig, run_dir: str | Path | None = None, progress: bool = True, sweep: bool = False
+) -> Path:
     """Run one scenario from a composed config: validate, simulate, write, report.
 
     This is the plain function that ``@hydra.main`` wraps and tests call.
 
     Args:
-        cfg: The composed config.
+        cfg: The composed config (a design point, if any, is applied to it).
         run_dir: Where to write (default: Hydra's output dir, else
             ``outputs/<scenario>/run``).
         progress: Show a progress bar.
+        sweep: Part of a sweep: a job whose identical config already completed in
+            ``run_dir`` is not recomputed, and the single-run HTML report is left to the
+            sweep's comparison report unless ``report.in_sweeps`` is true.
 
     Returns:
         The run directory.
@@ -56,22 +61,61 @@ def run(cfg: DictConfig, run_dir: str | Path | None = None, progress: bool = Tru
     Raises:
         ConfigError: If the config is invalid (nothing is written then).
     """
-    from sim.report import write_run_report
-    from sim.runner import mark_complete, simulate
-    from sim.settings import Settings
+    import json
 
+    from sim.report import write_run_report
+    from sim.runner import _jsonable, mark_complete, simulate
+    from sim.settings import Settings
+    from sim.sweep.designs import apply_design_point, design_from_config
+
+    point = apply_design_point(cfg)
     settings = Settings.from_config(cfg)
     if run_dir is None:
         run_dir = (
             _hydra_output_dir() or Path("outputs") / settings.scenario.get("name", "run") / "run"
         )
     path = Path(run_dir)
+    if sweep and _already_done(path, settings.raw):
+        print(f"[job] {path.name}: complete with the same config, not recomputed", flush=True)
+        return path
     result = simulate(settings, path, progress=progress)
     report_cfg = cfg.get("report") or {}
-    if report_cfg.get("enabled", True):
+    if point:
+        design = design_from_config(settings.raw["design"])
+        result.summary["design_point"] = point
+        result.summary["design"] = {
+            "name": design.name,
+            "parameters": list(design.parameters),
+            "problem": design.problem,
+        }
+        (path / "summary.json").write_text(json.dumps(_jsonable(result.summary), indent=1))
+    if report_cfg.get("enabled", True) and (not sweep or report_cfg.get("in_sweeps", False)):
         write_run_report(path, result.summary)
     mark_complete(path, seconds=result.seconds)
+    m = result.summary["metrics"]["p_deescalated_by_day"]
+    week = m.get("7") or next(iter(m.values()))
+    print(
+        f"[job] {path.name}: {settings.simulation.replicates:,} replicates in "
+        f"{result.seconds:.2f} s; P(de-escalated by day 7) = {week['estimate']:.1%}",
+        flush=True,
+    )
     return path
+
+
+def _already_done(path: Path, raw: dict[str, Any]) -> bool:
+    """Whether ``path`` holds a complete run of exactly this config (sweep resume)."""
+    import json
+
+    import yaml
+
+    from sim.runner import _jsonable
+
+    try:
+        status = json.loads((path / "status.json").read_text(encoding="utf-8"))
+        saved = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return False
+    return bool(status.get("status") == "complete" and saved == _jsonable(raw))
 
 
 def _hydra_output_dir() -> Path | None:
@@ -82,33 +126,51 @@ def _hydra_output_dir() -> Path | None:
     return None
 
 
+def _in_multirun() -> bool:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
 def _task(cfg: DictConfig) -> None:
     # Mesa logs every step at INFO; under Hydra's logging that floods the console.
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    if _in_multirun():
+        out = _hydra_output_dir()
+        assert out is not None
+        try:
+            run(cfg, out, progress=False, sweep=True)
+        except Exception as exc:  # a failed job must not lose the others' results
+            _write_failure(out, exc)
+            print(f"[job] {out.name}: FAILED: {exc}", file=sys.stderr, flush=True)
+        return
     try:
         path = run(cfg)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
-    import json
-
-    m = json.loads((path / "summary.json").read_text())["metrics"]
-    week = m["p_deescalated_by_day"].get("7") or next(iter(m["p_deescalated_by_day"].values()))
-    print(
-        f"P(de-escalated by day 7) = {week['estimate']:.1%} "
-        f"[{week['lower']:.1%}-{week['upper']:.1%}]; "
-        f"mean casualties {m['casualties_mean']['estimate']:.1f}"
-    )
     print(f"Run directory: {path.resolve()}")
     print(f"Report: {(path / 'report.html').resolve()}")
+
+
+def _write_failure(out: Path, exc: BaseException) -> None:
+    import json
+    import os
+
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".status.json.tmp-{os.getpid()}"
+    kind = "config" if isinstance(exc, ConfigError) else type(exc).__name__
+    tmp.write_text(json.dumps({"status": "failed", "error": f"{kind}: {exc}"}, indent=1))
+    os.replace(tmp, out / "status.json")
 
 
 def _hydra_run(argv: list[str]) -> int:
     import hydra
 
-    from sim.config import compose_config, register_scenarios
+    from sim.config import compose_config, register_configs
 
-    register_scenarios()
+    register_configs()
     flags = [a for a in argv if a.startswith("-")]
     overrides = expand_short([a for a in argv if not a.startswith("-")])
     if not flags:
@@ -122,11 +184,65 @@ def _hydra_run(argv: list[str]) -> int:
         except ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    if flags and any(o.startswith("design=") for o in overrides):
+        try:
+            overrides = _expand_design(overrides)
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    # Configs come from the ConfigStore (registered above), not from a search-path folder.
     main_fn: Any = hydra.main(
-        config_path="pkg://sim.configs", config_name="config", version_base="1.3"
+        config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
     )(_task)
     sys.argv = ["escalation", *flags, *overrides]
+    from sim.sweep.callbacks import LAST_SWEEP
+
+    LAST_SWEEP.clear()
     main_fn()
+    if "table" in LAST_SWEEP:
+        import pandas as pd
+
+        table = pd.read_parquet(LAST_SWEEP["table"], columns=["status"])
+        bad = int((table["status"] != "complete").sum())
+        print(f"Sweep directory: {Path(LAST_SWEEP['dir']).resolve()}")
+        if bad:
+            print(
+                f"{bad} of {len(table)} job(s) did not complete: see sweep.parquet", file=sys.stderr
+            )
+            return 1
+    return 0
+
+
+def _expand_design(overrides: list[str]) -> list[str]:
+    """Add ``design.point=range(0,N)`` so a design runs one job per point."""
+    if any(o.startswith("design.point=") for o in overrides):
+        return overrides
+    from sim.config import compose_config
+    from sim.sweep.designs import design_from_config
+
+    scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+    # The design's own settings (design=NAME, design.n=..., not sweeps) decide its size.
+    own = [o for o in overrides if o.startswith("design") and "," not in o]
+    cfg = compose_config(scen[-1] if scen and "," not in scen[-1] else "baseline", own)
+    design = design_from_config(cfg.design)
+    return [*overrides, f"design.point=range(0,{len(design)})"]
+
+
+def _aggregate(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: escalation aggregate SWEEP_DIR", file=sys.stderr)
+        return 2
+    from sim.sweep.aggregate import aggregate
+
+    try:
+        table = aggregate(argv[0])
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Sweep table: {table}")
+    report = table.parent / "report.html"
+    if report.exists():
+        print(f"Report: {report}")
     return 0
 
 
@@ -165,6 +281,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("sim.cli", "_hydra_run", "run a scenario (Hydra overrides; -m for sweeps)"),
     "scenarios": ("sim.cli", "_scenarios", "list the scenario library"),
     "replay": ("sim.cli", "_replay", "re-simulate one replicate of a run alone: RUN_DIR REPLICATE"),
+    "aggregate": ("sim.cli", "_aggregate", "rebuild a sweep's table and report: SWEEP_DIR"),
 }
 
 

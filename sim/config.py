@@ -1,13 +1,16 @@
 """Composing configs: the Hydra config tree plus the scenario library.
 
 The config tree ships inside the package as ``sim.configs`` (the top-level
-``configs/`` folder). Scenarios live in ``scenarios/`` (``sim.scenarios``), one
-YAML overlay per file, and are registered into Hydra's ``scenario`` config group
-through the ConfigStore, so ``scenario=NAME`` works from a clone (editable
-install) and from an installed wheel alike.
+``configs/`` folder); scenarios live in ``scenarios/`` (``sim.scenarios``), one YAML
+overlay per file. Every file is parsed once per process and registered in Hydra's
+ConfigStore (group = folder, ``scenario`` for the scenario library), so:
 
-YAML is read with a safe loader: tags such as ``!!python/object`` are refused,
-so a scenario file cannot construct Python objects.
+- ``scenario=NAME`` and every group work from a clone (editable install) and from an
+  installed wheel alike;
+- composing a job's config is fast (~10 ms instead of ~0.25 s: Hydra would otherwise
+  re-read every YAML file with the pure-Python parser for every job of a sweep, twice);
+- YAML is read with a safe loader: tags such as ``!!python/object`` are refused, so a
+  config or scenario file cannot construct Python objects.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hydra import compose, initialize_config_module
+from hydra import compose, initialize
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
@@ -60,8 +63,47 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_REGISTERED: list[str] = []
+
+
+def _package_header(text: str) -> str | None:
+    """The ``# @package X`` directive among a file's leading comment lines, if any."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            break
+        match = re.match(r"#\s*@package\s+(\S+)", stripped)
+        if match:
+            return match.group(1)
+    return None
+
+
+def register_configs() -> list[str]:
+    """Register the config tree and the scenario library in the ConfigStore (once).
+
+    Returns:
+        The scenario names.
+    """
+    if _REGISTERED:
+        return list(_REGISTERED)
+    cs = ConfigStore.instance()
+    root = Path(str(resources.files(CONFIG_MODULE)))
+    for path in sorted(root.rglob("*.yaml")):
+        rel = path.relative_to(root)
+        text = path.read_text(encoding="utf-8")
+        try:
+            node = yaml.load(text, Loader=_SAFE_LOADER) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"configs/{rel}: malformed YAML: {exc}") from None
+        group = None if rel.parent == Path(".") else rel.parent.as_posix()
+        cs.store(group=group, name=rel.stem, node=node, package=_package_header(text))
+    _REGISTERED.extend(register_scenarios())
+    return list(_REGISTERED)
+
+
 def register_scenarios() -> list[str]:
-    """Register every scenario file into the ``scenario`` group (idempotent).
+    """Register every scenario file into the ``scenario`` group.
 
     Returns:
         The scenario names.
@@ -91,14 +133,14 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
     Raises:
         ConfigError: If the scenario is unknown or an override does not compose.
     """
-    names = register_scenarios()
+    names = register_configs()
     if scenario not in names:
         from sim.ladder import suggest
 
         raise ConfigError(f"scenario: unknown scenario {scenario!r}{suggest(scenario, names)}")
     GlobalHydra.instance().clear()
     try:
-        with initialize_config_module(CONFIG_MODULE, version_base="1.3"):
+        with initialize(config_path=None, version_base="1.3"):
             return compose("config", overrides=[f"scenario={scenario}", *overrides])
     except ConfigError:
         raise

@@ -9,6 +9,7 @@ rung per day for each directed pair of states and for the mediator.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -156,7 +157,7 @@ def default_path() -> Path:
 
 
 def load_timeline(path: str | Path | None = None) -> Timeline:
-    """Load and validate the structure of the timeline.
+    """Load and validate the structure of the timeline (the packaged one is read once).
 
     Args:
         path: A timeline YAML file (default: the packaged ``seeds/timeline.yaml``).
@@ -164,9 +165,20 @@ def load_timeline(path: str | Path | None = None) -> Timeline:
     Raises:
         ConfigError: On a missing file, malformed YAML or a malformed event.
     """
+    if path is None:
+        return _packaged_timeline()
+    return _load_timeline(Path(path))
+
+
+@functools.cache
+def _packaged_timeline() -> Timeline:
+    return _load_timeline(default_path())
+
+
+def _load_timeline(path: Path) -> Timeline:
     from sim.config import load_yaml
 
-    p = Path(path) if path is not None else default_path()
+    p = path
     if not p.is_file():
         raise ConfigError(f"seeds: timeline file {p} not found")
     raw = load_yaml(p)

@@ -1,0 +1,137 @@
+"""Aggregating a sweep: one tidy table of every job, and the comparison report.
+
+``<sweep>/sweep.parquet`` has one row per job: ``job``, ``run_dir`` (relative to the sweep
+root), ``status`` (``complete``, ``failed`` or ``incomplete``), ``error``, ``scenario``, one
+column per swept parameter (named by its override key) and the outcome metrics flattened by
+:func:`sim.metrics.flat_metrics` (``m``, ``m_lower``, ``m_upper``). ``<sweep>/sweep.json``
+names the swept parameters and, for designs, the SALib problem. Both are written through a
+temporary file and renamed, and rebuilt from the job folders alone, so ``escalation
+aggregate SWEEP_DIR`` works after any interruption.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import yaml
+
+from sim.eventlog import write_atomic
+from sim.metrics import flat_metrics
+
+log = logging.getLogger(__name__)
+
+
+def job_dirs(sweep: Path) -> list[Path]:
+    """Job folders of a sweep (those Hydra wrote a ``.hydra/overrides.yaml`` into)."""
+    dirs = [p.parent.parent for p in sweep.glob("*/.hydra/overrides.yaml")]
+    return sorted(dirs, key=lambda p: (len(p.parts), _job_key(p)))
+
+
+def _job_key(path: Path) -> Any:
+    return int(path.name) if path.name.isdigit() else path.name
+
+
+def job_status(job: Path) -> dict[str, Any]:
+    """The job's ``status.json`` (``incomplete`` when missing or unreadable)."""
+    try:
+        return dict(json.loads((job / "status.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {"status": "incomplete", "error": "no status.json: the job did not finish"}
+
+
+def _overrides(job: Path) -> dict[str, str]:
+    items = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or []
+    out = {}
+    for item in items:
+        key, _, value = str(item).partition("=")
+        out[key.lstrip("+~")] = value
+    return out
+
+
+def _number(value: str) -> Any:
+    """An override value as a number when it is one (the table's columns are typed)."""
+    try:
+        f = float(value)
+    except ValueError:
+        return value
+    return int(f) if f.is_integer() and "." not in value and "e" not in value.lower() else f
+
+
+def aggregate(sweep: str | Path, report: bool = True) -> Path:
+    """Build ``sweep.parquet`` (and ``sweep.json``, ``report.html``) from a sweep's job folders.
+
+    Args:
+        sweep: The sweep root (Hydra's ``hydra.sweep.dir``).
+        report: Also write the comparison report ``report.html``.
+
+    Returns:
+        The path of ``sweep.parquet``.
+
+    Raises:
+        FileNotFoundError: If the folder holds no Hydra jobs.
+    """
+    root = Path(sweep)
+    jobs = job_dirs(root)
+    if not jobs:
+        raise FileNotFoundError(f"{root}: no Hydra job folders (.hydra/overrides.yaml) found")
+    rows: list[dict[str, Any]] = []
+    keys: list[str] = []
+    design: dict[str, Any] | None = None
+    for i, job in enumerate(jobs):
+        status = job_status(job)
+        over = _overrides(job)
+        row: dict[str, Any] = {
+            "job": i,
+            "run_dir": os.path.relpath(job, root),
+            "status": status.get("status", "incomplete"),
+            "error": status.get("error"),
+            "scenario": over.get("scenario", "baseline"),
+        }
+        for k, v in over.items():
+            if k in ("scenario", "design.point"):
+                continue
+            row[k] = _number(v)
+            if k not in keys:
+                keys.append(k)
+        if row["status"] == "complete":
+            summary = json.loads((job / "summary.json").read_text(encoding="utf-8"))
+            point = summary.get("design_point") or {}
+            row.update(point)
+            if point and design is None:
+                design = summary.get("design")
+            row.update(flat_metrics(summary["metrics"]))
+        elif row["status"] == "incomplete":
+            log.warning("%s: incomplete job, skipped", job)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    for k in keys:  # a column mixing numbers and words is kept as text (Parquet needs one type)
+        if table[k].map(type).nunique() > 1 and not pd.api.types.is_numeric_dtype(table[k]):
+            table[k] = table[k].astype(str)
+    varying = [k for k in keys if table[k].astype(str).nunique() > 1]
+    out = root / "sweep.parquet"
+    write_atomic(pa.Table.from_pandas(table, preserve_index=False), out)
+    meta = {
+        "parameters": (list(design["parameters"]) if design else varying),
+        "design": design["name"] if design else None,
+        "problem": design["problem"] if design else None,
+        "jobs": len(rows),
+        "failed": int((table["status"] == "failed").sum()),
+        "incomplete": int((table["status"] == "incomplete").sum()),
+    }
+    tmp = root / f".sweep.json.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    os.replace(tmp, root / "sweep.json")
+    if report:
+        try:
+            from sim.report.compare import write_comparison
+
+            write_comparison([root], root / "report.html")
+        except ImportError:  # the comparison report is optional for aggregation
+            log.info("sim.report.compare not available: no sweep report written")
+    return out

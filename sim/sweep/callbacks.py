@@ -1,0 +1,56 @@
+"""Hydra callbacks: progress lines per job and aggregation when a multirun ends.
+
+Configured in ``configs/config.yaml`` under ``hydra.callbacks`` (ours, not user input). In
+Hydra 1.3.8 a job that raises makes the multirun skip ``on_multirun_end``, so jobs catch
+their own failures (``sim.cli._task`` writes ``status.json``) and aggregation can also be
+run on its own: ``escalation aggregate SWEEP_DIR``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+#: The last sweep directory this process aggregated (read by the CLI for its exit status).
+LAST_SWEEP: dict[str, Any] = {}
+
+
+class SweepProgress(Callback):
+    """Print a line per finished job and aggregate the sweep at the end."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.done = 0
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Note the start."""
+        self.start = time.perf_counter()
+        self.done = 0
+        print(f"[sweep] {config.hydra.sweep.dir}", file=sys.stderr, flush=True)
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        """One line per job with the sweep's progress."""
+        if config.hydra.mode is None or str(config.hydra.mode) != "RunMode.MULTIRUN":
+            return
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        print(
+            f"[sweep] {self.done} job(s) done, {elapsed:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Build the sweep table and the comparison report."""
+        from sim.sweep.aggregate import aggregate
+
+        sweep = Path(config.hydra.sweep.dir)
+        table = aggregate(sweep)
+        LAST_SWEEP["dir"] = sweep
+        LAST_SWEEP["table"] = table
+        print(f"[sweep] table: {table}", file=sys.stderr, flush=True)

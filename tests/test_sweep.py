@@ -1,0 +1,162 @@
+"""Sweeps through the CLI: aggregation, failures, designs, the SLURM path, kill and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.sweep.aggregate import aggregate
+from sim.sweep.designs import design_from_config
+
+BIN = Path(sys.executable).with_name("escalation")
+
+
+def sweep(tmp: Path, *args: str, name: str = "sweep") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN), "run", "-m", *args, f"hydra.sweep.dir={tmp / name}"],
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+        timeout=600,
+    )
+
+
+def table(tmp: Path, name: str = "sweep") -> pd.DataFrame:
+    return pd.read_parquet(tmp / name / "sweep.parquet")
+
+
+def test_grid_sweep_with_a_failing_job(tmp_path: Path) -> None:
+    p = sweep(
+        tmp_path,
+        "scenario=baseline,no_mediation",
+        "actors.iran.willingness=0.05,2",
+        "replicates=300",
+        "days=10",
+    )
+    assert p.returncode == 1, p.stderr  # some jobs failed: the sweep says so
+    t = table(tmp_path)
+    assert len(t) == 4
+    assert sorted(t["status"]) == ["complete", "complete", "failed", "failed"]
+    failed = t[t.status == "failed"]
+    assert failed["error"].str.contains("actors.iran.willingness: 2 outside").all()
+    done = t[t.status == "complete"].set_index("scenario")
+    assert done.loc["no_mediation", "p_mediation_offered"] == 0.0
+    assert done.loc["baseline", "p_mediation_offered"] > 0.5
+    meta = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    assert meta["parameters"] == ["actors.iran.willingness"] and meta["failed"] == 2
+    assert "[sweep]" in p.stderr and "Sweep directory" in p.stdout
+
+
+def test_aggregate_runs_on_its_own(tmp_path: Path) -> None:
+    assert (
+        sweep(
+            tmp_path, "actors.iran.policy.generosity=0.1,0.9", "replicates=200", "days=8"
+        ).returncode
+        == 0
+    )
+    (tmp_path / "sweep" / "sweep.parquet").unlink()
+    p = subprocess.run(
+        [str(BIN), "aggregate", str(tmp_path / "sweep")], capture_output=True, text=True
+    )
+    assert p.returncode == 0, p.stderr
+    assert len(table(tmp_path)) == 2
+    assert subprocess.run([str(BIN), "aggregate", str(tmp_path)]).returncode == 2
+
+
+def test_latin_hypercube_design(tmp_path: Path) -> None:
+    p = sweep(tmp_path, "design=lhs_policies", "design.n=4", "replicates=200", "days=8")
+    assert p.returncode == 0, p.stderr
+    t = table(tmp_path)
+    assert len(t) == 4 and (t.status == "complete").all()
+    meta = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    assert meta["design"] == "lhs_policies" and len(meta["parameters"]) == 5
+    col = "actors.iran.policy.generosity"
+    assert t[col].between(0, 1).all() and t[col].nunique() == 4
+    assert (t["actors.pakistan.max_step"] % 1 == 0).all()
+
+
+def test_sobol_design_size() -> None:
+    d = design_from_config(
+        {"method": "sobol", "n": 8, "parameters": {"a.b": [0.0, 1.0], "c.d": [1, 9]}}
+    )
+    pts = d.points()
+    assert pts.shape == (len(d), 2) == (8 * (2 + 2), 2)
+    assert set(pts[:, 1]) <= set(range(1, 10))
+    assert d.values(3) == d.values(3)  # regenerated identically from the seed
+
+
+def test_submitit_local_launcher(tmp_path: Path) -> None:
+    """The SLURM path (submitit), exercised through submitit's local executor."""
+    p = sweep(
+        tmp_path,
+        "hydra/launcher=submitit_local",
+        "actors.iran.policy.generosity=0.2,0.8",
+        "replicates=200",
+        "days=8",
+        "hydra.launcher.timeout_min=5",
+    )
+    assert p.returncode == 0, p.stderr
+    t = table(tmp_path)
+    assert (t.status == "complete").all() and len(t) == 2
+    assert (tmp_path / "sweep" / ".submitit").is_dir()
+
+
+def test_killed_sweep_resumes_without_recomputing(tmp_path: Path) -> None:
+    args = [
+        "actors.iran.policy.generosity=0.0,0.2,0.4,0.6,0.8,1.0",
+        "replicates=30000",
+        "days=30",
+        "hydra/launcher=basic",
+    ]
+    proc = subprocess.Popen(
+        [str(BIN), "run", "-m", *args, f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    status = [tmp_path / "sweep" / str(i) / "status.json" for i in range(6)]
+    deadline = time.time() + 300
+    while sum(s.exists() for s in status) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {s.parent.name: s.stat().st_mtime_ns for s in status if s.exists()}
+    assert 2 <= len(finished) < 6, "the kill should land mid-sweep"
+    assert not (tmp_path / "sweep" / "sweep.parquet").exists()
+    again = sweep(tmp_path, *args)
+    assert again.returncode == 0, again.stderr
+    for job, mtime in finished.items():
+        assert (tmp_path / "sweep" / job / "status.json").stat().st_mtime_ns == mtime
+        assert f"[job] {job}: complete with the same config, not recomputed" in again.stdout
+    clean = sweep(tmp_path, *args, name="clean")
+    assert clean.returncode == 0
+    metrics = [c for c in table(tmp_path).columns if c.startswith(("p_", "casualties"))]
+    pd.testing.assert_frame_equal(table(tmp_path)[metrics], table(tmp_path, "clean")[metrics])
+
+
+def test_incomplete_jobs_are_reported(tmp_path: Path) -> None:
+    assert (
+        sweep(
+            tmp_path, "actors.iran.policy.generosity=0.1,0.9", "replicates=200", "days=8"
+        ).returncode
+        == 0
+    )
+    (tmp_path / "sweep" / "1" / "status.json").unlink()
+    t = pd.read_parquet(aggregate(tmp_path / "sweep", report=False))
+    assert list(t["status"]) == ["complete", "incomplete"]
+
+
+@pytest.mark.parametrize("bad", ["design.method=grid", "design.n=0"])
+def test_bad_design_is_refused_up_front(tmp_path: Path, bad: str) -> None:
+    p = sweep(tmp_path, "design=lhs_policies", bad, "replicates=100")
+    assert p.returncode == 2 and "design." in p.stderr
+    assert not (tmp_path / "sweep").exists()
