@@ -228,6 +228,24 @@ def _expand_design(overrides: list[str]) -> list[str]:
     return [*overrides, f"design.point=range(0,{len(design)})"]
 
 
+def _report(argv: list[str]) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="escalation report", description="Compare runs and sweeps.")
+    ap.add_argument("dirs", nargs="+", help="run directories and sweep roots")
+    ap.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
+    args = ap.parse_args(argv)
+    from sim.report.compare import write_comparison
+
+    try:
+        out = write_comparison(args.dirs, args.output)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Report: {out.resolve()} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def _aggregate(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: escalation aggregate SWEEP_DIR", file=sys.stderr)
@@ -282,6 +300,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "scenarios": ("sim.cli", "_scenarios", "list the scenario library"),
     "replay": ("sim.cli", "_replay", "re-simulate one replicate of a run alone: RUN_DIR REPLICATE"),
     "aggregate": ("sim.cli", "_aggregate", "rebuild a sweep's table and report: SWEEP_DIR"),
+    "report": ("sim.cli", "_report", "compare runs and sweeps: DIR... -o report.html"),
 }
 
 
