@@ -1,1 +1,27 @@
-"""Calibration of the engine to the January 2024 episode (filled by the calibration work)."""
+"""Calibration of the engine to the January 2024 episode (ABC-SMC).
+
+Public API: :func:`run_calibration` (what ``escalation calibrate`` runs), :func:`abc_smc`
+(the generic sampler), :class:`Prior` / :func:`prior_from_config`, :func:`build_targets` and
+:func:`distances`, :func:`posterior_arrays` (per-replicate draws from saved particles).
+"""
+
+from sim.calibration.abc_smc import Generation, Result, abc_smc
+from sim.calibration.cli import run_calibration
+from sim.calibration.fit import posterior_arrays
+from sim.calibration.priors import Marginal, Prior, prior_from_config
+from sim.calibration.targets import Targets, build_targets, distances, fit_flags
+
+__all__ = [
+    "Generation",
+    "Marginal",
+    "Prior",
+    "Result",
+    "Targets",
+    "abc_smc",
+    "build_targets",
+    "distances",
+    "fit_flags",
+    "posterior_arrays",
+    "prior_from_config",
+    "run_calibration",
+]

@@ -301,6 +301,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "replay": ("sim.cli", "_replay", "re-simulate one replicate of a run alone: RUN_DIR REPLICATE"),
     "aggregate": ("sim.cli", "_aggregate", "rebuild a sweep's table and report: SWEEP_DIR"),
     "report": ("sim.cli", "_report", "compare runs and sweeps: DIR... -o report.html"),
+    "calibrate": ("sim.calibration.cli", "main", "fit the model to 16-19 Jan 2024 (ABC-SMC)"),
 }
 
 

@@ -179,6 +179,7 @@ def build_summary(
     return {
         "scenario": settings.scenario,
         "seed": settings.simulation.seed,
+        "posterior": settings.raw.get("posterior"),
         "metrics": summarise(acc, lad.names, lad.state_levels.tolist()),
         "ladder": {
             "names": lad.names,

@@ -176,6 +176,13 @@ class Settings:
             if key not in raw or raw[key] is None:
                 raise ConfigError(f"{key}: missing from the config")
         sim = _simulation(raw["simulation"])
+        if raw.get("posterior"):
+            # Forecasts that carry the calibration's uncertainty: each replicate's
+            # parameters are drawn (by weight, seeded by the run's seed) from the particles.
+            from sim.calibration.fit import posterior_arrays, set_key
+
+            for key, values in posterior_arrays(raw["posterior"], sim.replicates, sim.seed).items():
+                set_key(raw, key, values)
         ladder = Ladder.from_config(_mapping(raw["ladder"], "ladder"))
         actors = _actors(_mapping(raw["actors"], "actors"), ladder, sim.replicates)
         relations = _items(raw.get("relations") or {}, "relations")

@@ -80,6 +80,12 @@ def run_page(summary: dict[str, Any]) -> str:
         f"(seed {summary.get('seed')}).",
         scen.get("description", ""),
     ]
+    if summary.get("posterior"):
+        intro.append(
+            "Each replicate's parameters were drawn from the calibration's posterior particles "
+            f"({summary['posterior']}), so the bands carry the calibration's uncertainty about "
+            "the parameters as well as the model's randomness."
+        )
     if week:
         intro.append(
             f"In this scenario the chance that the two states have agreed to de-escalate within a "

@@ -1,0 +1,84 @@
+"""``escalation calibrate``: a thin Hydra wrapper around :func:`run_calibration`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.errors import ConfigError
+
+
+def run_calibration(cfg: DictConfig, out: str | Path, progress: bool = True) -> Path:
+    """Calibrate the composed scenario config and write the outputs and report into ``out``.
+
+    Raises:
+        ConfigError: On an invalid calibration config.
+    """
+    from sim.calibration.fit import calibrate
+    from sim.calibration.report import write_calibration_report
+
+    from sim.settings import Settings
+
+    if "calibration" not in cfg or cfg.calibration is None:
+        raise ConfigError("calibration: missing (select calibration=default)")
+    base = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(base, dict)
+    calib = base.pop("calibration")
+    Settings.from_config(base)  # the scenario itself must be valid
+    path = Path(out)
+    summary = calibrate(calib, base, path, progress=progress)
+    write_calibration_report(path, summary)
+    return path
+
+
+def _task(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    out = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        path = run_calibration(cfg, out)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    import json
+
+    s = json.loads((path / "calibration.json").read_text())
+    print(
+        f"{s['particles']} posterior particles from {s['simulated_in_fit']:,} simulations in "
+        f"{s['seconds']:.1f} s ({s['episodes_per_second']:,.0f} episodes/s); P(exact match) "
+        f"{s['prior']['p_exact']['estimate']:.3%} under the prior, "
+        f"{s['posterior']['p_exact']['estimate']:.3%} under the posterior"
+    )
+    print(f"Calibration directory: {path.resolve()}")
+
+
+def main(argv: list[str]) -> int:
+    """``escalation calibrate [OVERRIDES...]``."""
+    import hydra
+
+    from sim.cli import expand_short
+    from sim.config import register_configs
+
+    register_configs()
+    overrides = [
+        o
+        if o.startswith(("calibration", "scenario", "hydra", "+", "~", "actors", "simulation"))
+        else f"calibration.{o}"
+        for o in expand_short(argv)
+    ]
+    fn: Any = hydra.main(
+        config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
+    )(_task)
+    sys.argv = [
+        "escalation",
+        "+calibration=default",
+        "hydra.run.dir=outputs/calibration/${now:%Y-%m-%d_%H-%M-%S}",
+        *overrides,
+    ]
+    fn()
+    return 0

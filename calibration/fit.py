@@ -1,0 +1,323 @@
+"""Fitting the engine to the episode: the model-side simulator of ABC-SMC and the outputs.
+
+One call evaluates a whole batch of particles in one vectorised model run: particle i's
+parameters become replicate i's values (parameters are arrays over replicates). The call's
+seed and replicate indices are distinct for every batch, so every simulation has its own
+counter-based random numbers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import yaml
+from sim.calibration.abc_smc import Generation, Result, abc_smc
+from sim.calibration.priors import Prior, prior_from_config
+from sim.calibration.targets import Targets, build_targets, distances, fit_flags
+from tqdm import tqdm
+
+from sim.errors import ConfigError
+from sim.eventlog import write_atomic
+from sim.model import EscalationModel
+from sim.settings import Settings
+
+
+def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
+    """Set a dotted key in a nested dict.
+
+    Raises:
+        ConfigError: If a part of the key does not exist.
+    """
+    node = raw
+    parts = key.split(".")
+    for part in parts[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            raise ConfigError(f"calibration.priors.{key}: no such config key")
+        node = node[part]
+    node[parts[-1]] = value
+
+
+@dataclass
+class ModelSimulator:
+    """Evaluates batches of parameter vectors with the engine.
+
+    Args:
+        base: The composed config as a plain dict (the scenario to fit).
+        prior: The prior (its keys are the parameters set per replicate).
+        seed: Base seed of the calibration.
+        days: Days to simulate (the observed ones).
+    """
+
+    base: dict[str, Any]
+    prior: Prior
+    seed: int
+    days: int = 4
+    simulated: int = 0
+
+    def settings(self, thetas: np.ndarray, seed: int) -> Settings:
+        """Settings with one particle's parameters per replicate."""
+        raw = copy.deepcopy(self.base)
+        raw["simulation"] = {
+            **raw["simulation"],
+            "replicates": int(thetas.shape[0]),
+            "days": self.days,
+            "seed": seed,
+            "write_events": False,
+        }
+        for j, key in enumerate(self.prior.keys):
+            set_key(raw, key, thetas[:, j])
+        return Settings.from_config(raw)
+
+    def model(self, thetas: np.ndarray, call: int) -> EscalationModel:
+        """The finished model of one batch."""
+        s = self.settings(thetas, self.seed * 1_000_003 + call)
+        self.simulated += thetas.shape[0]
+        return EscalationModel(s).run()
+
+    def __call__(self, thetas: np.ndarray, call: int) -> np.ndarray:
+        """Distances of a batch."""
+        m = self.model(thetas, call)
+        return distances(m, targets_of(m))
+
+
+_TARGETS: dict[int, Targets] = {}
+
+
+def targets_of(model: EscalationModel) -> Targets:
+    """Targets for a model's roster (built once per roster shape)."""
+    key = len(model.channels)
+    if key not in _TARGETS:
+        _TARGETS[key] = build_targets(model)
+    return _TARGETS[key]
+
+
+def fit_numbers(sim: ModelSimulator, thetas: np.ndarray, call: int) -> dict[str, Any]:
+    """P(exact match), P(within one rung) and the per-day predictive check for draws."""
+    m = sim.model(thetas, call)
+    t = targets_of(m)
+    exact, near = fit_flags(m, t)
+    from sim.metrics import wilson
+
+    per_day = {}
+    gaps = m.history[: t.days, list(t.channels), :].transpose(1, 0, 2) == t.rungs[:, :, None]
+    for i, name in enumerate(t.names):
+        per_day[name] = [float(gaps[i, d].mean()) for d in range(t.days)]
+    n = thetas.shape[0]
+    return {
+        "draws": n,
+        "p_exact": dict(
+            zip(("estimate", "lower", "upper"), wilson(float(exact.sum()), n), strict=True)
+        ),
+        "p_within_one_rung": dict(
+            zip(("estimate", "lower", "upper"), wilson(float(near.sum()), n), strict=True)
+        ),
+        "p_day_matches": per_day,
+        "observed": {
+            name: [m.ladder.names[r] for r in t.rungs[i]] for i, name in enumerate(t.names)
+        },
+    }
+
+
+def resample(gen: Generation, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` particles drawn by weight (systematic resampling)."""
+    cum = np.cumsum(gen.weights)
+    u = (rng.random() + np.arange(n)) / n
+    return gen.particles[np.minimum(np.searchsorted(cum, u), len(cum) - 1)]
+
+
+def calibrate(
+    cfg: Mapping[str, Any], base: dict[str, Any], out: Path, progress: bool = True
+) -> dict[str, Any]:
+    """Run ABC-SMC and write the outputs into ``out``.
+
+    Args:
+        cfg: The ``calibration`` config node (population, generations, batch, quantile,
+            budget, seed, fit_draws, priors).
+        base: The composed scenario config as a plain dict.
+        out: Output directory.
+        progress: Show a progress bar per generation.
+
+    Returns:
+        The summary written to ``calibration.json``.
+    """
+    import time
+
+    prior = prior_from_config(cfg["priors"])
+    seed = int(cfg.get("seed", 1))
+    sim = ModelSimulator(base, prior, seed)
+    rng = np.random.default_rng(seed)
+    bar = tqdm(total=int(cfg["generations"]), desc="ABC-SMC generations", disable=not progress)
+
+    def report(t: int, g: Generation) -> None:
+        bar.update(1)
+        bar.set_postfix(
+            tol=f"{g.tolerance:.2f}", acc=f"{g.acceptance_rate:.3f}", ess=f"{g.ess:.0f}"
+        )
+
+    start = time.perf_counter()
+    result: Result = abc_smc(
+        prior,
+        sim,
+        population=int(cfg["population"]),
+        generations=int(cfg["generations"]),
+        rng=rng,
+        batch=int(cfg.get("batch", 20_000)),
+        quantile=float(cfg.get("quantile", 0.5)),
+        min_tolerance=float(cfg.get("min_tolerance", 0.0)),
+        max_simulations=int(cfg.get("budget", 5_000_000)),
+        progress=report,
+    )
+    bar.close()
+    seconds = time.perf_counter() - start
+    post = result.posterior
+    out.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(post.particles, columns=prior.keys)
+    table["weight"] = post.weights
+    table["distance"] = post.distances
+    write_atomic(pa.Table.from_pandas(table, preserve_index=False), out / "posterior.parquet")
+    draws = int(cfg.get("fit_draws", 50_000))
+    prior_fit = fit_numbers(sim, prior.sample(draws, rng), 10**6)
+    post_fit = fit_numbers(sim, resample(post, draws, rng), 10**6 + 1)
+    median = {
+        k: float(_weighted_median(post.particles[:, j], post.weights))
+        for j, k in enumerate(prior.keys)
+    }
+    for m in prior.marginals:
+        if m.dist == "int_uniform":
+            median[m.key] = round(median[m.key])
+    summary = {
+        "seconds": seconds,
+        "simulated_in_fit": result.simulated,
+        "episodes_per_second": result.simulated / seconds,
+        "particles": int(post.particles.shape[0]),
+        "generations": [
+            {
+                "tolerance": g.tolerance,
+                "acceptance_rate": g.acceptance_rate,
+                "ess": g.ess,
+                "simulated": g.simulated,
+                "seconds": g.seconds,
+            }
+            for g in result.generations
+        ],
+        "prior": prior_fit,
+        "posterior": post_fit,
+        "posterior_median": median,
+        "prior_spec": {
+            m.key: {"dist": m.dist, "low": m.low, "high": m.high} for m in prior.marginals
+        },
+        "marginals": {
+            k: {
+                "mean": float(post.weights @ post.particles[:, j]),
+                "sd": float(
+                    np.sqrt(
+                        post.weights
+                        @ (post.particles[:, j] - post.weights @ post.particles[:, j]) ** 2
+                    )
+                ),
+                "prior_sd": _prior_sd(prior.marginals[j]),
+            }
+            for j, k in enumerate(prior.keys)
+        },
+    }
+    _write(out / "calibration.json", json.dumps(summary, indent=1))
+    _write(out / "calibrated.yaml", calibrated_yaml(median, summary))
+    return summary
+
+
+def _prior_sd(m: Any) -> float:
+    if m.dist == "int_uniform":
+        k = m.high - m.low + 1
+        return float(np.sqrt((k * k - 1) / 12))
+    return float((m.high - m.low) / np.sqrt(12))
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    order = np.argsort(x)
+    cum = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cum, 0.5)])
+
+
+def calibrated_yaml(median: Mapping[str, float | int], summary: Mapping[str, Any]) -> str:
+    """A scenario overlay that sets the posterior median (selectable as ``scenario=...``)."""
+    median = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in median.items()}
+    nested: dict[str, Any] = {}
+    for key, value in median.items():
+        node = nested
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    head = {
+        "scenario": {
+            "name": "calibrated",
+            "title": "Calibrated (posterior median)",
+            "description": (
+                "The baseline with the ABC-SMC posterior median of the calibrated parameters."
+            ),
+            "changes": ", ".join(f"{k} = {v}" for k, v in median.items()),
+            "rationale": (
+                f"Fitted to 16-19 January 2024 (seeds/timeline.yaml): P(exact match) "
+                f"{summary['posterior']['p_exact']['estimate']:.2%} under the posterior against "
+                f"{summary['prior']['p_exact']['estimate']:.2%} under the prior."
+            ),
+        }
+    }
+    return (
+        "# @package _global_\n# Written by `escalation calibrate`; see docs/calibration.md.\n"
+        + yaml.safe_dump({**head, **nested}, sort_keys=False)
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def posterior_arrays(path: str | Path, n: int, seed: int) -> dict[str, np.ndarray]:
+    """Per-replicate parameter arrays drawn by weight from saved posterior particles.
+
+    Args:
+        path: ``posterior.parquet``, the calibration directory holding it, or the name of
+            a posterior shipped in ``calibration/posterior/`` (``baseline``).
+        n: Number of replicates.
+        seed: Seed of the draw (the run's seed: same run, same draws).
+
+    Raises:
+        ConfigError: If the file is missing or malformed.
+    """
+    p = Path(path)
+    p = p / "posterior.parquet" if p.is_dir() else p
+    if not p.is_file() and str(path).isidentifier():
+        # A name: the posterior shipped with the package (calibration/posterior/NAME.parquet).
+        from importlib import resources
+
+        p = Path(str(resources.files("sim.calibration").joinpath(f"posterior/{path}.parquet")))
+    if not p.is_file():
+        raise ConfigError(f"posterior: {p} not found (run `escalation calibrate` first)")
+    table = pd.read_parquet(p)
+    if "weight" not in table.columns:
+        raise ConfigError(f"posterior: {p} has no weight column")
+    keys = [c for c in table.columns if c not in ("weight", "distance")]
+    gen = Generation(
+        table[keys].to_numpy(),
+        (table["weight"] / table["weight"].sum()).to_numpy(),
+        table["distance"].to_numpy(),
+        0.0,
+        0,
+        0.0,
+        0.0,
+        0.0,
+    )
+    draws = resample(gen, n, np.random.default_rng(seed))
+    return {k: draws[:, j] for j, k in enumerate(keys)}

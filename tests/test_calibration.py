@@ -1,0 +1,128 @@
+"""Calibration end to end on a small budget: outputs, fit numbers, posterior-driven runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sim.calibration.cli import run_calibration
+from sim.calibration.fit import posterior_arrays
+
+from sim.config import compose_config
+from sim.errors import ConfigError
+from sim.settings import Settings
+
+BIN = Path(sys.executable).with_name("escalation")
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cfg = compose_config(
+        "baseline",
+        [
+            "+calibration=default",
+            "calibration.population=400",
+            "calibration.generations=12",
+            "calibration.batch=10000",
+            "calibration.fit_draws=20000",
+        ],
+    )
+    return run_calibration(cfg, tmp_path_factory.mktemp("cal"), progress=False)
+
+
+def test_outputs(calibrated: Path) -> None:
+    for name in ("posterior.parquet", "calibration.json", "calibrated.yaml", "calibration.html"):
+        assert (calibrated / name).is_file(), name
+    post = pd.read_parquet(calibrated / "posterior.parquet")
+    assert len(post) == 400 and abs(post["weight"].sum() - 1) < 1e-9
+    s = json.loads((calibrated / "calibration.json").read_text())
+    tol = [g["tolerance"] for g in s["generations"]]
+    assert tol == sorted(tol, reverse=True) and len(tol) >= 5
+    assert all(0 < g["acceptance_rate"] <= 1 and g["ess"] > 50 for g in s["generations"])
+
+
+def test_posterior_fits_far_better_than_the_prior(calibrated: Path) -> None:
+    s = json.loads((calibrated / "calibration.json").read_text())
+    prior, post = s["prior"]["p_exact"]["estimate"], s["posterior"]["p_exact"]["estimate"]
+    assert post >= 10 * prior > 0
+    assert (
+        s["posterior"]["p_within_one_rung"]["estimate"]
+        > s["prior"]["p_within_one_rung"]["estimate"]
+    )
+    # The strongly identified parameters: both states' daily climb (see docs/calibration.md).
+    assert s["marginals"]["actors.pakistan.max_step"]["sd"] < 0.5
+
+
+def test_calibrated_overlay_is_a_valid_scenario(calibrated: Path) -> None:
+    import yaml
+
+    overlay = yaml.safe_load((calibrated / "calibrated.yaml").read_text())
+    assert overlay["scenario"]["name"] == "calibrated"
+    s = Settings.from_config(compose_config("calibrated", ["simulation.replicates=100"]))
+    assert s.actors["pakistan"].params["max_step"] == 4
+
+
+def test_runs_draw_parameters_from_the_posterior(calibrated: Path) -> None:
+    a = posterior_arrays(calibrated, 500, seed=3)
+    b = posterior_arrays(calibrated / "posterior.parquet", 500, seed=3)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert np.unique(a["actors.iran.policy.generosity"]).size > 20  # uncertainty, not a point
+    s = Settings.from_config(
+        compose_config(
+            "baseline",
+            ["simulation.replicates=500", "simulation.seed=3", f"posterior={calibrated}"],
+        )
+    )
+    assert np.array_equal(
+        s.actors["iran"].policy_params["generosity"], a["actors.iran.policy.generosity"]
+    )
+    shipped = posterior_arrays("baseline", 10, seed=1)  # the posterior shipped in the package
+    assert len(shipped["actors.pakistan.max_step"]) == 10
+    with pytest.raises(ConfigError, match="not found"):
+        posterior_arrays(calibrated / "nope.parquet", 10, seed=1)
+
+
+def test_cli_run_with_posterior_shows_uncertainty(tmp_path: Path) -> None:
+    p = subprocess.run(
+        [str(BIN), "run", "posterior=baseline", "replicates=2000", f"hydra.run.dir={tmp_path}/r"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert p.returncode == 0, p.stderr
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "drawn from the calibration" in html
+
+
+def test_cli_calibrate_small(tmp_path: Path) -> None:
+    p = subprocess.run(
+        [
+            str(BIN),
+            "calibrate",
+            "population=200",
+            "generations=4",
+            "batch=5000",
+            "fit_draws=5000",
+            f"hydra.run.dir={tmp_path}/c",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert p.returncode == 0, p.stderr
+    assert "posterior particles" in p.stdout and (tmp_path / "c" / "calibration.html").is_file()
+
+
+def test_bad_prior_is_refused() -> None:
+    from sim.calibration.priors import prior_from_config
+
+    with pytest.raises(ConfigError, match="unknown distribution 'gaussian'"):
+        prior_from_config({"actors.iran.max_step": {"dist": "gaussian", "low": 1, "high": 9}})
+    with pytest.raises(ConfigError, match="need low < high"):
+        prior_from_config({"actors.iran.max_step": {"dist": "uniform", "low": 9, "high": 1}})
