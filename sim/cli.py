@@ -173,6 +173,14 @@ def _hydra_run(argv: list[str]) -> int:
     register_configs()
     flags = [a for a in argv if a.startswith("-")]
     overrides = expand_short([a for a in argv if not a.startswith("-")])
+    for o in overrides:
+        if "_target_" in o:
+            key = o.split("=", 1)[0]
+            print(
+                f"error: {key}: '_target_' is not allowed (configs cannot name code)",
+                file=sys.stderr,
+            )
+            return 2
     if not flags:
         # Validate before Hydra creates a run directory: a typo costs no files.
         try:

@@ -79,6 +79,26 @@ def _package_header(text: str) -> str | None:
     return None
 
 
+def refuse_code(node: Any, where: str) -> None:
+    """Refuse any route from a config file to a Python callable.
+
+    Hydra instantiates ``_target_`` nodes (callbacks, launchers) and our configs resolve
+    every name through registries, so a ``_target_`` key, or a ``hydra`` node that could set
+    one, has no business in a scenario or config file.
+
+    Raises:
+        ConfigError: Naming the file and the key.
+    """
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "_target_" or (isinstance(k, str) and k.startswith("_") and k.endswith("_")):
+                raise ConfigError(f"{where}: key {k!r} is not allowed (configs cannot name code)")
+            refuse_code(v, where)
+    elif isinstance(node, list):
+        for v in node:
+            refuse_code(v, where)
+
+
 def register_configs() -> list[str]:
     """Register the config tree and the scenario library in the ConfigStore (once).
 
@@ -97,6 +117,9 @@ def register_configs() -> list[str]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"configs/{rel}: malformed YAML: {exc}") from None
         group = None if rel.parent == Path(".") else rel.parent.as_posix()
+        if group is None or not group.startswith("hydra"):
+            # Only our own launcher/sweeper presets under configs/hydra/ speak to Hydra.
+            refuse_code({k: v for k, v in node.items() if k != "hydra"}, f"configs/{rel}")
         cs.store(group=group, name=rel.stem, node=node, package=_package_header(text))
     _REGISTERED.extend(register_scenarios())
     return list(_REGISTERED)
@@ -112,6 +135,9 @@ def register_scenarios() -> list[str]:
     names = []
     for name, path in scenario_files().items():
         node = load_yaml(path)
+        if "hydra" in node or "defaults" in node:
+            raise ConfigError(f"{path.name}: a scenario cannot set 'hydra' or 'defaults'")
+        refuse_code(node, path.name)
         scen = node.setdefault("scenario", {})
         if isinstance(scen, dict):
             scen.setdefault("name", name)

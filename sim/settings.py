@@ -211,7 +211,14 @@ def _to_plain(cfg: Any) -> dict[str, Any]:
         from omegaconf import DictConfig, OmegaConf
 
         if isinstance(cfg, DictConfig):
-            plain = OmegaConf.to_container(cfg, resolve=True)
+            from omegaconf.errors import OmegaConfBaseException
+
+            try:
+                plain = OmegaConf.to_container(cfg, resolve=True)
+            except OmegaConfBaseException as exc:
+                key = getattr(exc, "full_key", None) or "config"
+                msg = str(exc).splitlines()[0]
+                raise ConfigError(f"{key}: {msg}") from None
             assert isinstance(plain, dict)
             return {str(k): v for k, v in plain.items()}
     except ImportError:  # pragma: no cover - omegaconf is a dependency
