@@ -201,6 +201,32 @@ def _unknown_key(key: str, scenario: str) -> str:
     return f"{key}: cannot be overridden"
 
 
+def apply_overlay(cfg: DictConfig, path: str | Path) -> DictConfig:
+    """Merge a scenario overlay file that lives outside the library onto a composed config.
+
+    Research code keeps its own scenarios next to its notebooks; the file is read safely and
+    refused if it names code, like the library's.
+
+    Args:
+        cfg: A composed config (e.g. from :func:`compose_config`).
+        path: A YAML overlay with the same shape as the files in ``scenarios/``.
+
+    Returns:
+        A new config; ``cfg`` is left unchanged.
+
+    Raises:
+        ConfigError: On malformed YAML or code-naming keys.
+    """
+    node = load_yaml(Path(path))
+    if "hydra" in node or "defaults" in node:
+        raise ConfigError(f"{Path(path).name}: a scenario cannot set 'hydra' or 'defaults'")
+    refuse_code(node, Path(path).name)
+    plain = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
+    merged = OmegaConf.merge(plain, OmegaConf.create(node))
+    assert isinstance(merged, DictConfig)
+    return merged
+
+
 def to_yaml(cfg: DictConfig) -> str:
     """The resolved config as YAML text."""
     return OmegaConf.to_yaml(cfg, resolve=True)
