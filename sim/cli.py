@@ -27,7 +27,7 @@ from sim.errors import ConfigError
 log = logging.getLogger("escalation")
 
 #: Short override keys accepted on the command line.
-SHORT_KEYS = ("replicates", "days", "seed", "workers", "chunk_size")
+SHORT_KEYS = ("replicates", "days", "seed", "workers", "chunk_size", "max_hours")
 
 
 def expand_short(overrides: list[str]) -> list[str]:
@@ -188,7 +188,11 @@ def _hydra_run(argv: list[str]) -> int:
 
             scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
             rest = [o for o in overrides if not o.startswith("scenario=")]
-            Settings.from_config(compose_config(scen[-1] if scen else "baseline", rest))
+            from sim.runner import plan_chunks
+
+            plan_chunks(
+                Settings.from_config(compose_config(scen[-1] if scen else "baseline", rest))
+            )
         except ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

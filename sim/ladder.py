@@ -166,10 +166,14 @@ class Ladder:
             ConfigError: If a field is missing or invalid.
         """
         rungs_cfg = cfg.get("rungs")
-        if not rungs_cfg:
-            raise ConfigError("ladder.rungs: missing or empty")
+        if not rungs_cfg or not isinstance(rungs_cfg, list | tuple):
+            raise ConfigError(
+                f"ladder.rungs: expected a non-empty list of rungs, got {rungs_cfg!r}"
+            )
         rungs = []
         for i, r in enumerate(rungs_cfg):
+            if not isinstance(r, Mapping):
+                raise ConfigError(f"ladder.rungs[{i}]: expected a mapping, got {r!r}")
             try:
                 rungs.append(
                     Rung(

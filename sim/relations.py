@@ -70,12 +70,18 @@ def build_graph(
             )
         if src == dst:
             raise ConfigError(f"{where}: an actor cannot relate to itself ({src!r})")
-        weight = float(rel.get("weight", 1.0))
+        try:
+            weight = float(rel.get("weight", 1.0))
+            hostility = float(rel.get("hostility", 0.0))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: weight and hostility must be numbers") from None
         if not 0.0 <= weight <= 1.0:
             raise ConfigError(f"{where}.weight: {weight} outside [0, 1]")
         attrs = {"type": rtype, "weight": weight}
         if rtype in ("border", "rivalry"):
-            attrs["hostility"] = float(rel.get("hostility", 0.0))
+            if not 0.0 <= hostility <= 1.0:
+                raise ConfigError(f"{where}.hostility: {hostility} outside [0, 1]")
+            attrs["hostility"] = hostility
             g.add_edge(src, dst, **attrs)
             g.add_edge(dst, src, **attrs)
         else:

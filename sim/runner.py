@@ -98,6 +98,36 @@ def simulate_chunk(
     return ChunkResult(index, Accumulator.from_model(model, outcomes), samples)
 
 
+#: Measured cost of one replicate-day-channel at large R (docs/performance.md: ~3.7 µs per
+#: 30-day episode of 6 channels), with a margin for writing the event log.
+SECONDS_PER_REPLICATE_DAY_CHANNEL = 4e-8
+
+
+def plan_chunks(settings: Settings) -> int:
+    """Replicates per chunk, and a refusal of runs too long to start by accident.
+
+    The chunk holds a (days x channels x chunk) int8 history and a few arrays of the same
+    order, so long horizons get smaller chunks and memory stays near ``memory_mb``.
+
+    Raises:
+        ConfigError: If the run is estimated to take longer than ``simulation.max_hours``.
+    """
+    from sim.errors import ConfigError
+
+    sim = settings.simulation
+    channels = max(len(settings.relations), len(settings.actors))
+    per_replicate = sim.days * channels * 4 + 2048  # history, draws and per-actor state
+    size = max(1, min(sim.chunk_size, sim.memory_mb * 2**20 // per_replicate))
+    hours = sim.replicates * sim.days * channels * SECONDS_PER_REPLICATE_DAY_CHANNEL / 3600
+    if hours > sim.max_hours:
+        raise ConfigError(
+            f"simulation: {sim.replicates:,} replicates x {sim.days:,} days would take about "
+            f"{hours:,.1f} h on one core (limit simulation.max_hours={sim.max_hours:g}); "
+            "raise the limit, add workers or ask for less"
+        )
+    return size
+
+
 def _work(args: tuple[Settings, int, np.ndarray, Path | None]) -> ChunkResult:
     result = simulate_chunk(*args)
     # A model and its agents reference each other; collect the cycle now so the chunk's
@@ -128,12 +158,13 @@ def simulate(
         The run's summary and where it was written.
     """
     sim = settings.simulation
+    size = plan_chunks(settings)
     path = Path(out_dir) if out_dir is not None else None
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
         _write_text(path / "config.yaml", yaml.safe_dump(_jsonable(settings.raw), sort_keys=False))
     start = time.perf_counter()
-    jobs = [(settings, k, idx, path) for k, idx in chunks(sim.replicates, sim.chunk_size)]
+    jobs = [(settings, k, idx, path) for k, idx in chunks(sim.replicates, size)]
     bar = tqdm(
         total=sim.replicates,
         desc=f"{settings.scenario.get('name', 'run')}",

@@ -124,6 +124,8 @@ class SimulationSpec:
         workers: Worker processes (results do not depend on it).
         write_events: Whether to write the event log.
         sample_paths: Number of replicates whose full paths are kept for the report.
+        memory_mb: Memory a chunk may use; chunks shrink to fit long horizons.
+        max_hours: Refuse up front a run estimated to take longer than this.
     """
 
     replicates: int = 10_000
@@ -133,6 +135,8 @@ class SimulationSpec:
     workers: int = 1
     write_events: bool = True
     sample_paths: int = 20
+    memory_mb: int = 512
+    max_hours: float = 1.0
 
 
 @dataclass
@@ -279,6 +283,11 @@ def _simulation(value: Any) -> SimulationSpec:
     spec.sample_paths = _int(
         s.get("sample_paths", spec.sample_paths), "simulation.sample_paths", 0, 10_000
     )
+    spec.memory_mb = _int(s.get("memory_mb", spec.memory_mb), "simulation.memory_mb", 16, 10**6)
+    mh = check_value("simulation.max_hours", s.get("max_hours", spec.max_hours), 0.0, 1e6, 1)
+    if isinstance(mh, np.ndarray):
+        raise ConfigError("simulation.max_hours: expected a number")
+    spec.max_hours = float(mh)
     we = s.get("write_events", spec.write_events)
     if not isinstance(we, bool):
         raise ConfigError(f"simulation.write_events: expected true or false, got {we!r}")

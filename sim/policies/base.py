@@ -249,7 +249,12 @@ def resolve_params(
     for key, spec in cls.params.items():
         value = given.get(key, spec.default)
         if spec.rung:
-            out[key] = ladder.level_of(str(value)) if isinstance(value, str) else int(value)
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                raise ConfigError(f"{prefix}.{key}: expected a rung name, got {value!r}")
+            try:
+                out[key] = ladder.level_of(value) if isinstance(value, str) else int(value)
+            except ConfigError as exc:
+                raise ConfigError(f"{prefix}.{key}: {exc}") from None
             continue
         out[key] = check_value(f"{prefix}.{key}", value, spec.low, spec.high, n)
     return out
