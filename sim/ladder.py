@@ -166,7 +166,7 @@ class Ladder:
             ConfigError: If a field is missing or invalid.
         """
         rungs_cfg = cfg.get("rungs")
-        if not rungs_cfg or not isinstance(rungs_cfg, list | tuple):
+        if not rungs_cfg or isinstance(rungs_cfg, str) or not isinstance(rungs_cfg, Sequence):
             raise ConfigError(
                 f"ladder.rungs: expected a non-empty list of rungs, got {rungs_cfg!r}"
             )
