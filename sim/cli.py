@@ -173,6 +173,13 @@ def _hydra_run(argv: list[str]) -> int:
     register_configs()
     flags = [a for a in argv if a.startswith("-")]
     overrides = expand_short([a for a in argv if not a.startswith("-")])
+    try:
+        from sim.config import check_conflicts
+
+        check_conflicts(overrides)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     for o in overrides:
         if "_target_" in o:
             key = o.split("=", 1)[0]
@@ -190,9 +197,14 @@ def _hydra_run(argv: list[str]) -> int:
             rest = [o for o in overrides if not o.startswith("scenario=")]
             from sim.runner import plan_chunks
 
-            plan_chunks(
-                Settings.from_config(compose_config(scen[-1] if scen else "baseline", rest))
-            )
+            settings = Settings.from_config(compose_config(scen[-1] if scen else "baseline", rest))
+            plan_chunks(settings)
+            # Building a one-replicate model checks the roster, relations and events too.
+            import numpy as np
+
+            from sim.model import EscalationModel
+
+            EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
         except ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

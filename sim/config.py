@@ -146,6 +146,23 @@ def register_scenarios() -> list[str]:
     return names
 
 
+def check_conflicts(overrides: Sequence[str]) -> None:
+    """Refuse the same key given twice with different values (which one did the user mean?).
+
+    Raises:
+        ConfigError: Naming the key and both values.
+    """
+    seen: dict[str, str] = {}
+    for o in overrides:
+        if "=" not in o:
+            continue
+        key, value = o.split("=", 1)
+        key = key.lstrip("+~")
+        if key in seen and seen[key] != value:
+            raise ConfigError(f"{key}: given twice, as {seen[key]!r} and {value!r}")
+        seen[key] = value
+
+
 def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) -> DictConfig:
     """Compose the config of a scenario with Hydra overrides, outside of ``@hydra.main``.
 
@@ -160,6 +177,7 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
         ConfigError: If the scenario is unknown or an override does not compose.
     """
     names = register_configs()
+    check_conflicts(overrides)
     if scenario not in names:
         from sim.ladder import suggest
 

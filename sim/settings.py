@@ -61,6 +61,21 @@ ACTOR_PARAMS: dict[str, dict[str, Param]] = {
     },
 }
 
+#: The config's top-level sections.
+TOP_LEVEL_KEYS = (
+    "ladder",
+    "actors",
+    "relations",
+    "events",
+    "mechanisms",
+    "simulation",
+    "report",
+    "scenario",
+    "design",
+    "posterior",
+    "calibration",
+)
+
 #: Dyad-level mechanism parameters (``mechanisms:`` in the config).
 MECHANISM_PARAMS: dict[str, Param] = {
     "hostility_decay": Param(0.1, 0.0, 1.0, "daily decay of a dyad's hostility"),
@@ -176,6 +191,9 @@ class Settings:
             ConfigError: Naming the first invalid field.
         """
         raw = _to_plain(cfg)
+        for key in raw:
+            if key not in TOP_LEVEL_KEYS:
+                raise ConfigError(f"{key}: unknown top-level key{suggest(key, TOP_LEVEL_KEYS)}")
         for key in ("ladder", "actors", "simulation"):
             if key not in raw or raw[key] is None:
                 raise ConfigError(f"{key}: missing from the config")
