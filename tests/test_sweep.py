@@ -160,3 +160,11 @@ def test_bad_design_is_refused_up_front(tmp_path: Path, bad: str) -> None:
     p = sweep(tmp_path, "design=lhs_policies", bad, "replicates=100")
     assert p.returncode == 2 and "design." in p.stderr
     assert not (tmp_path / "sweep").exists()
+
+
+def test_sobol_design_report_has_sensitivity_indices(tmp_path: Path) -> None:
+    p = sweep(tmp_path, "design=sobol_policies", "design.n=4", "replicates=200", "days=8")
+    assert p.returncode == 0, p.stderr
+    t = table(tmp_path)
+    assert len(t) == 4 * (5 + 2) and (t.status == "complete").all()
+    assert "Sobol sensitivity" in (tmp_path / "sweep" / "report.html").read_text()
