@@ -46,9 +46,9 @@ def blocks(doc: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)
 
 
-@pytest.mark.parametrize("doc", ["extending.md", "walkthrough.md"])
+@pytest.mark.parametrize("doc", ["docs/extending.md", "docs/walkthrough.md", "README.md"])
 def test_doc_code_blocks_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = ROOT / "docs" / doc
+    path = ROOT / doc
     code = blocks(path)
     assert code, f"{doc} has no python blocks"
     monkeypatch.chdir(tmp_path)

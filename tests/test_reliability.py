@@ -66,3 +66,17 @@ def test_a_killed_run_looks_incomplete(tmp_path: Path) -> None:
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name and p.suffix != ".parquet"] or True
     runs, _ = load_sources([out])
     assert runs == []  # the report skips it (with a warning)
+
+
+def test_long_horizons_get_smaller_chunks() -> None:
+    from sim.config import compose_config
+    from sim.runner import plan_chunks
+    from sim.settings import Settings
+
+    short = Settings.from_config(compose_config("baseline", ["simulation.replicates=100000"]))
+    long = Settings.from_config(
+        compose_config("baseline", ["simulation.replicates=1000", "simulation.days=100000"])
+    )
+    assert plan_chunks(short) == 65_536
+    # (days x channels x 4 bytes + 2 KB) per replicate within 512 MB: a few hundred replicates.
+    assert 50 < plan_chunks(long) < 1000
