@@ -89,12 +89,12 @@ class ModelSimulator:
         return distances(m, targets_of(m))
 
 
-_TARGETS: dict[int, Targets] = {}
+_TARGETS: dict[tuple[tuple[str, str], ...], Targets] = {}
 
 
 def targets_of(model: EscalationModel) -> Targets:
-    """Targets for a model's roster (built once per roster shape)."""
-    key = len(model.channels)
+    """Targets for a model's roster (built once per set of channels)."""
+    key = tuple((c.actor, c.target) for c in model.channels)
     if key not in _TARGETS:
         _TARGETS[key] = build_targets(model)
     return _TARGETS[key]

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -215,6 +214,3 @@ def write_calibration_report(out: Path, summary: dict[str, Any]) -> Path:
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)
     return path
-
-
-__all__ = ["np", "write_calibration_report"]
