@@ -220,7 +220,9 @@ def _hydra_run(argv: list[str]) -> int:
     )(_task)
     sys.argv = ["escalation", *flags, *overrides]
     from sim.sweep.callbacks import LAST_SWEEP
+    from sim.sweep.launcher import register
 
+    register()
     LAST_SWEEP.clear()
     main_fn()
     if "table" in LAST_SWEEP:

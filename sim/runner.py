@@ -162,7 +162,7 @@ def simulate(
     path = Path(out_dir) if out_dir is not None else None
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
-        _write_text(path / "config.yaml", yaml.safe_dump(_jsonable(settings.raw), sort_keys=False))
+        write_text(path / "config.yaml", _yaml(_jsonable(settings.raw)))
     start = time.perf_counter()
     jobs = [(settings, k, idx, path) for k, idx in chunks(sim.replicates, size)]
     bar = tqdm(
@@ -196,7 +196,7 @@ def simulate(
     summary = build_summary(settings, total, samples)
     summary["timing"] = {"seconds": seconds, "episodes_per_second": sim.replicates / seconds}
     if path is not None:
-        _write_text(path / "summary.json", json.dumps(summary, indent=1, allow_nan=True))
+        write_text(path / "summary.json", json.dumps(summary, indent=1, allow_nan=True))
     return RunResult(settings, summary, path, seconds)
 
 
@@ -263,7 +263,14 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-def _write_text(path: Path, text: str) -> None:
+def _yaml(data: Any) -> str:
+    # libyaml's emitter when present: same text, ten times faster than the pure-Python one.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=False)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file through a temporary name, then rename it (atomic)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
@@ -271,7 +278,7 @@ def _write_text(path: Path, text: str) -> None:
 
 def mark_complete(run_dir: Path, **info: Any) -> None:
     """Write ``status.json`` last: the marker of a complete run."""
-    _write_text(run_dir / "status.json", json.dumps({"status": "complete", **info}, indent=1))
+    write_text(run_dir / "status.json", json.dumps({"status": "complete", **info}, indent=1))
 
 
 def replay(run_dir: str | Path, replicate: int, run: bool = True) -> EscalationModel:

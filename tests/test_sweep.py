@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 
 from sim.sweep.aggregate import aggregate
 from sim.sweep.designs import design_from_config
+from sim.sweep.launcher import split_overrides
 
 BIN = Path(sys.executable).with_name("escalation")
 
@@ -109,12 +111,13 @@ def test_submitit_local_launcher(tmp_path: Path) -> None:
     assert (tmp_path / "sweep" / ".submitit").is_dir()
 
 
-def test_killed_sweep_resumes_without_recomputing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("launcher", ["basic", "grouped"])
+def test_killed_sweep_resumes_without_recomputing(tmp_path: Path, launcher: str) -> None:
     args = [
         "actors.iran.policy.generosity=0.0,0.2,0.4,0.6,0.8,1.0",
         "replicates=30000",
         "days=30",
-        "hydra/launcher=basic",
+        f"hydra/launcher={launcher}",
     ]
     proc = subprocess.Popen(
         [str(BIN), "run", "-m", *args, f"hydra.sweep.dir={tmp_path / 'sweep'}"],
@@ -168,3 +171,56 @@ def test_sobol_design_report_has_sensitivity_indices(tmp_path: Path) -> None:
     t = table(tmp_path)
     assert len(t) == 4 * (5 + 2) and (t.status == "complete").all()
     assert "Sobol sensitivity" in (tmp_path / "sweep" / "report.html").read_text()
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grouped_launcher_gives_hydras_results(tmp_path: Path, n_jobs: int) -> None:
+    """Our launcher and sweeper (the default) write what Hydra's basic ones write."""
+    args = [
+        "scenario=baseline,no_mediation",
+        "actors.iran.policy.generosity=0.1,0.7",
+        "mechanisms.hostility_gain=0.4",
+        "replicates=300",
+        "days=10",
+    ]
+    ours = sweep(tmp_path, *args, f"hydra.launcher.n_jobs={n_jobs}", name="grouped")
+    hydras = sweep(tmp_path, *args, "hydra/launcher=basic", "hydra/sweeper=basic", name="basic")
+    assert ours.returncode == 0 and hydras.returncode == 0, ours.stderr + hydras.stderr
+    pd.testing.assert_frame_equal(table(tmp_path, "grouped"), table(tmp_path, "basic"))
+    assert len(table(tmp_path, "grouped")) == 4
+    for job in range(4):
+        for name in ("config.yaml", ".hydra/overrides.yaml", ".hydra/config.yaml"):
+            a = (tmp_path / "grouped" / str(job) / name).read_text()
+            assert a == (tmp_path / "basic" / str(job) / name).read_text(), (job, name)
+    assert ours.stderr.count("job(s) done") == 4
+
+
+def test_sweep_with_an_unknown_key_stops_before_any_job(tmp_path: Path) -> None:
+    p = sweep(tmp_path, "actors.iran.willingnes=0.1,0.2", "replicates=100")
+    assert p.returncode != 0 and "willingnes" in p.stderr
+    assert not list((tmp_path / "sweep").glob("*/status.json"))
+
+
+def test_split_overrides_keeps_config_groups_and_hydra_together() -> None:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    lines = ["scenario=x", "a.b=1", "hydra.verbose=true", "+c.d=2", "design=lhs", "~e"]
+    parsed = OverridesParser.create().parse_overrides(lines)
+    structural, values = split_overrides(parsed, lambda g: g in ("scenario", "design"))
+    assert structural == ["scenario=x", "hydra.verbose=true", "design=lhs"]
+    assert values == ["a.b=1", "+c.d=2", "~e"]
+
+
+def test_progress_lines_count_the_sweep_with_joblib(tmp_path: Path) -> None:
+    """Joblib runs the callback in its workers; the count still covers the whole sweep."""
+    p = sweep(
+        tmp_path,
+        "hydra/launcher=local",
+        "hydra/sweeper=basic",
+        "actors.iran.policy.generosity=0.1,0.5,0.9",
+        "replicates=200",
+        "days=8",
+    )
+    assert p.returncode == 0, p.stderr
+    counts = [int(m) for m in re.findall(r"\[sweep\] (\d+) job\(s\) done", p.stderr)]
+    assert len(counts) == 3 and max(counts) == 3

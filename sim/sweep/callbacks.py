@@ -8,6 +8,7 @@ run on its own: ``escalation aggregate SWEEP_DIR``.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,12 +25,14 @@ class SweepProgress(Callback):
     """Print a line per finished job and aggregate the sweep at the end."""
 
     def __init__(self) -> None:
-        self.start = time.perf_counter()
+        self.start: float | None = None
+        self.pid: int | None = None
         self.done = 0
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Note the start."""
-        self.start = time.perf_counter()
+        self.start = time.time()
+        self.pid = os.getpid()
         self.done = 0
         print(f"[sweep] {config.hydra.sweep.dir}", file=sys.stderr, flush=True)
 
@@ -37,10 +40,19 @@ class SweepProgress(Callback):
         """One line per job with the sweep's progress."""
         if config.hydra.mode is None or str(config.hydra.mode) != "RunMode.MULTIRUN":
             return
-        self.done += 1
-        elapsed = time.perf_counter() - self.start
+        if self.start is not None and self.pid == os.getpid():
+            self.done += 1
+            done, start = self.done, self.start
+        else:
+            # Launchers that call this in their worker processes (joblib, submitit) give each
+            # worker its own copy of the callback, so count finished jobs on disk and time the
+            # sweep from the multirun.yaml the sweeper wrote before launching.
+            sweep = Path(config.hydra.sweep.dir)
+            done = sum(1 for _ in sweep.glob("*/status.json"))
+            marker = sweep / "multirun.yaml"
+            start = marker.stat().st_mtime if marker.exists() else time.time()
         print(
-            f"[sweep] {self.done} job(s) done, {elapsed:.1f} s",
+            f"[sweep] {done} job(s) done, {time.time() - start:.1f} s",
             file=sys.stderr,
             flush=True,
         )
