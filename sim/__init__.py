@@ -3,7 +3,9 @@
 The public API is what ``__all__`` lists; everything else is internal.
 """
 
+from sim.agents import Actor, Channel, actor_types, register_actor
 from sim.api import build_model, events, load_settings, run_figures, run_scenario
+from sim.contracts import ContractError, check_actor_type
 from sim.errors import ConfigError
 from sim.ladder import Ladder, Rung
 from sim.model import EscalationModel
@@ -20,7 +22,10 @@ from sim.runner import RunResult, replay, simulate
 from sim.settings import Settings
 
 __all__ = [
+    "Actor",
+    "Channel",
     "ConfigError",
+    "ContractError",
     "EscalationModel",
     "Ladder",
     "OneReplicatePolicy",
@@ -30,10 +35,13 @@ __all__ = [
     "Rung",
     "Settings",
     "Traits",
+    "actor_types",
     "build_model",
+    "check_actor_type",
     "events",
     "load_settings",
     "per_replicate",
+    "register_actor",
     "register_policy",
     "registered_policies",
     "replay",

@@ -6,21 +6,30 @@ plans into actions and applies their effects (:mod:`sim.model`). Agents never
 mutate shared state in ``decide``, so the order in which they are called does
 not matter.
 
-New actor kinds subclass :class:`Actor`, declare ``kind`` and ``params`` and are
-registered with :func:`register_actor`.
+New actor kinds subclass :class:`Actor`, declare ``kind``, ``params``, the relation
+types they are the source of (``relations``) and the rungs they may take (``rungs``),
+implement ``decide`` (plan) and ``act`` (the plan as rungs per channel), optionally
+``apply`` (effects after the built-in ones), and are registered with
+:func:`register_actor` or through the ``escalation.actors`` entry point group. A subclass
+of a built-in kind (say a ``StateActor`` with another ``decide``) keeps that kind's
+place in the model under its own ``kind`` name. See ``docs/extending.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import mesa
 import numpy as np
 
+from sim.errors import ConfigError
+from sim.ladder import Ladder, suggest
 from sim.policies import M_NONE, MediatorObservation, Policy, StateObservation, get_policy
-from sim.policies.base import Param
+from sim.policies.base import ROLES, Param
+from sim.relations import RELATION_TYPES
 from sim.rng import Draws, stream_key
 from sim.settings import ACTOR_PARAMS, ActorSpec
 
@@ -36,7 +45,7 @@ class Channel:
         index: Row in the model's action arrays.
         actor: Acting actor id.
         target: Target actor id.
-        kind: The acting actor's kind.
+        kind: The acting actor's kind (its built-in kind for subclasses of built-in kinds).
         strike_target: Event-log target of a strike on militants along this channel
             (a group on the target's soil that attacks the actor, else the target).
         dyad: Index of the state dyad (state channels only, else -1).
@@ -62,6 +71,19 @@ class Channel:
 class Actor(mesa.Agent):
     """Base class of all actors.
 
+    Class attributes declare what configs may say about the kind and what it may do:
+
+    Attributes:
+        kind: The name configs use (``actors.X.kind``).
+        params: Declared parameters (default and range), validated like policy parameters;
+            values may be per-replicate arrays.
+        policy_role: ``"state"`` or ``"mediator"`` if the actor takes a policy of that role
+            (``actors.X.policy.name``), else None.
+        relations: Relation types this kind is the source of, each with the kind of actor it
+            points to (e.g. ``{"lobbies": "state"}``); ``connect`` opens one channel per
+            such edge of the roster's relations.
+        rungs: Rung names this kind may take besides those whose ``used_by`` lists it.
+
     Args:
         model: The model.
         spec: The validated roster entry.
@@ -69,6 +91,9 @@ class Actor(mesa.Agent):
 
     kind: ClassVar[str] = ""
     params: ClassVar[Mapping[str, Param]] = {}
+    policy_role: ClassVar[str | None] = None
+    relations: ClassVar[Mapping[str, str]] = {}
+    rungs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, model: EscalationModel, spec: ActorSpec) -> None:
         super().__init__(model)
@@ -85,9 +110,44 @@ class Actor(mesa.Agent):
         """Today's random draws for one purpose on one channel."""
         return Draws(self.model.counter, self.model.day, channel.key(purpose))
 
+    def connect(self) -> None:
+        """Open this actor's channels: one per out-edge of its declared relation types.
+
+        Called once when the model is built, after the built-in kinds' channels exist.
+        """
+        g = self.model.graph
+        for rtype in self.relations:
+            targets = sorted(
+                {v for _, v, d in g.out_edges(self.actor_id, data=True) if d["type"] == rtype}
+            )
+            for target in targets:
+                self.model.add_channel(self, target)
+
     def decide(self) -> None:
         """Plan today's actions from yesterday's state (no shared state is mutated)."""
         raise NotImplementedError
+
+    def act(self) -> Mapping[int, np.ndarray]:
+        """Today's plan as rungs: channel index -> int8 array (R,) of rung indices.
+
+        Channels left out take ``none``. Built-in kinds turn their plans into actions in
+        the model (agreements need both states), so they return nothing here.
+        """
+        return {}
+
+    def apply(self, rung: np.ndarray) -> None:
+        """Effects of the day on this actor's own state, after the built-in effects.
+
+        Args:
+            rung: int8 array (channels, R): every channel's rung today. The model has
+                already drawn casualties and marked violated territory for strikes on
+                any channel (force-level rungs and attacks) and updated states' pressure.
+        """
+
+    def rung_index(self, name: str) -> int:
+        """Ladder index of a rung given by name or by role (``"none"``, ``"force"``...)."""
+        lad = self.model.ladder
+        return lad.index[lad.roles.get(name, name)]
 
     def make_policy(self, spec: ActorSpec, role: str) -> Policy:
         """Instantiate this actor's policy for the model's batch."""
@@ -106,6 +166,7 @@ class StateActor(Actor):
 
     kind = "state"
     params = ACTOR_PARAMS["state"]
+    policy_role = "state"
 
     def __init__(self, model: EscalationModel, spec: ActorSpec) -> None:
         super().__init__(model, spec)
@@ -183,6 +244,7 @@ class MediatorActor(Actor):
 
     kind = "mediator"
     params = ACTOR_PARAMS["mediator"]
+    policy_role = "mediator"
 
     def __init__(self, model: EscalationModel, spec: ActorSpec) -> None:
         super().__init__(model, spec)
@@ -239,13 +301,109 @@ class MilitantGroup(Actor):
             self.plan[c.index] = self.draws(c, "attack").uniform(0) < rate
 
 
+A = TypeVar("A", bound=type[Actor])
+
+#: Built-in kinds; the model wires their channels and effects itself.
+BUILT_IN_KINDS = ("state", "mediator", "militant")
+ACTOR_ENTRY_POINT_GROUP = "escalation.actors"
 ACTOR_TYPES: dict[str, type[Actor]] = {}
+_ENTRY_POINTS_LOADED = False
 
 
-def register_actor(cls: type[Actor]) -> type[Actor]:
-    """Register an actor class under its ``kind`` (used by the model's roster builder)."""
+def register_actor(cls: A) -> A:
+    """Class decorator that registers an actor type under its ``kind``.
+
+    Raises:
+        ValueError: If the kind is empty or taken by another class, the policy role is
+            unknown, a parameter is not a :class:`~sim.policies.Param`, or a declared
+            relation type is already defined by another kind.
+    """
+    if not cls.kind:
+        raise ValueError(f"{cls.__qualname__} has no kind")
+    if cls.kind in ACTOR_TYPES and ACTOR_TYPES[cls.kind] is not cls:
+        raise ValueError(f"actor kind {cls.kind!r} is already registered")
+    if cls.policy_role is not None and cls.policy_role not in ROLES:
+        raise ValueError(f"{cls.kind}: policy_role must be None or one of {ROLES}")
+    for key, p in cls.params.items():
+        if not isinstance(p, Param):
+            raise ValueError(f"{cls.kind}.params[{key!r}]: expected a Param")
+    taken = dict(RELATION_TYPES)
+    for other in ACTOR_TYPES.values():
+        if other is not cls:
+            taken.update({r: (other.kind, t) for r, t in other.relations.items()})
+    for rtype in cls.relations:
+        if rtype in taken:
+            raise ValueError(f"{cls.kind}: relation type {rtype!r} is already defined")
+    if not all(isinstance(r, str) for r in cls.rungs):
+        raise ValueError(f"{cls.kind}: rungs must be rung names")
     ACTOR_TYPES[cls.kind] = cls
     return cls
+
+
+def _load_entry_points() -> None:
+    global _ENTRY_POINTS_LOADED
+    if _ENTRY_POINTS_LOADED:
+        return
+    _ENTRY_POINTS_LOADED = True
+    for ep in entry_points(group=ACTOR_ENTRY_POINT_GROUP):
+        obj = ep.load()
+        if isinstance(obj, type) and issubclass(obj, Actor):
+            register_actor(obj)
+
+
+def actor_types() -> dict[str, type[Actor]]:
+    """All registered actor types (built-in, research code and plugins), by kind."""
+    _load_entry_points()
+    return dict(sorted(ACTOR_TYPES.items()))
+
+
+def get_actor_type(kind: str, where: str = "kind") -> type[Actor]:
+    """Look an actor type up by kind.
+
+    Raises:
+        ConfigError: Naming the field, if the kind is unknown.
+    """
+    known = actor_types()
+    if kind not in known:
+        raise ConfigError(f"{where}: unknown actor kind {kind!r}{suggest(kind, list(known))}")
+    return known[kind]
+
+
+def kind_family(kind: str) -> tuple[str, ...]:
+    """The kind and the kinds of the registered classes it derives from.
+
+    A ``StateActor`` subclass registered as ``"hardline_state"`` gives
+    ``("hardline_state", "state")``: it may stand wherever a state may.
+    """
+    cls = actor_types().get(kind)
+    if cls is None:
+        return (kind,)
+    out = [kind]
+    for base in cls.__mro__[1:]:
+        k = getattr(base, "kind", "")
+        if k and k not in out and ACTOR_TYPES.get(k) is base:
+            out.append(k)
+    return tuple(out)
+
+
+def relation_types() -> dict[str, tuple[str, str]]:
+    """Relation types with the kinds they link: built-in and declared by actor types."""
+    out = dict(RELATION_TYPES)
+    for cls in actor_types().values():
+        out.update({r: (cls.kind, target) for r, target in cls.relations.items()})
+    return out
+
+
+def allowed_rungs(kind: str, ladder: Ladder) -> set[str]:
+    """Names of the rungs an actor of ``kind`` may take (``none`` included)."""
+    family = kind_family(kind)
+    out = {r.name for r in ladder.rungs if any(k in r.used_by for k in family)}
+    out.add(ladder.roles.get("none", "none"))
+    for k in family:
+        cls = ACTOR_TYPES.get(k)
+        if cls is not None:
+            out.update(cls.rungs)
+    return out
 
 
 for _cls in (StateActor, MediatorActor, MilitantGroup):

@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.errors import ConfigError
 
+#: The built-in actor kinds (registered actor types add theirs: :func:`sim.agents.actor_types`).
 ACTOR_KINDS = ("state", "mediator", "militant")
 
 #: Roles the engine's mechanisms need, with what each means.
@@ -118,14 +119,18 @@ class Ladder:
                     f"{scores[i - 1]} for {names[i - 1]!r}; rungs must run from cooperation to "
                     "conflict"
                 )
+        # Imported here: actor types import this module.
+        from sim.agents import actor_types
+
+        kinds = list(actor_types())
         for i, r in enumerate(self.rungs):
             if not -10.0 <= r.goldstein <= 10.0:
                 raise ConfigError(f"ladder.rungs[{i}].goldstein: {r.goldstein} outside [-10, 10]")
-            bad = [k for k in r.used_by if k not in ACTOR_KINDS]
+            bad = [k for k in r.used_by if k not in kinds]
             if bad:
                 raise ConfigError(
                     f"ladder.rungs[{i}].used_by: unknown actor kind {bad[0]!r}"
-                    f"{suggest(bad[0], ACTOR_KINDS)}"
+                    f"{suggest(bad[0], kinds)}"
                 )
             if not (r.casualties_mean >= 0.0 and np.isfinite(r.casualties_mean)):
                 raise ConfigError(

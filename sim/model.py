@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim import relations as rel
-from sim.agents import ACTOR_TYPES, Actor, Channel, MediatorActor, MilitantGroup, StateActor
+from sim.agents import Actor, Channel, MediatorActor, MilitantGroup, StateActor, get_actor_type
 from sim.errors import ConfigError
 from sim.policies import M_APPEAL, M_LEVERAGE, M_MEDIATE, MEDIATOR_ACTIONS
 from sim.rng import CounterRNG
@@ -87,7 +87,7 @@ class EscalationModel(mesa.Model):
 
         self.actors: dict[str, Actor] = {}
         for spec in settings.actors.values():
-            self.actors[spec.id] = ACTOR_TYPES[spec.kind](self, spec)
+            self.actors[spec.id] = get_actor_type(spec.kind)(self, spec)
         self._build_channels()
 
         n, c, d = self.n, len(self.channels), len(self.dyads)
@@ -157,6 +157,14 @@ class EscalationModel(mesa.Model):
                     self.channels.append(ch)
                     a.channels.append(ch)
                     a.attacked[ch.index] = np.zeros(self.n, dtype=bool)
+        # Kinds added by research code open channels along the relation types they declare.
+        for a in self.actors.values():
+            a.connect()
+        self._others = [
+            a
+            for a in self.actors.values()
+            if not isinstance(a, StateActor | MediatorActor | MilitantGroup)
+        ]
         self._state_channels = [c for c in self.channels if c.kind == "state"]
         self._index = {(c.actor, c.target): c for c in self.channels}
         # Static graph queries, cached: groups on a channel's target's soil that attack its
@@ -177,6 +185,29 @@ class EscalationModel(mesa.Model):
             ]
             for state in self.actors
         }
+
+    def add_channel(self, actor: Actor, target: str, strike_target: str | None = None) -> Channel:
+        """Open a line of action from ``actor`` to ``target`` (while the model is built).
+
+        Args:
+            actor: The acting agent; the channel is appended to its ``channels``.
+            target: Target actor id.
+            strike_target: Event-log target of strikes on militants along it (default:
+                the target).
+
+        Returns:
+            The new channel; its ``index`` is its row in the action arrays.
+        """
+        if hasattr(self, "rung"):
+            raise RuntimeError("channels can only be added while the model is built")
+        if target not in self.actors:
+            raise ConfigError(f"relations: {actor.actor_id!r} targets unknown actor {target!r}")
+        ch = Channel(
+            len(self.channels), actor.actor_id, target, actor.kind, strike_target or target
+        )
+        self.channels.append(ch)
+        actor.channels.append(ch)
+        return ch
 
     def channel_for(self, actor: str, target: str) -> Channel:
         """The channel along which ``actor`` acts on ``target``.
@@ -288,6 +319,9 @@ class EscalationModel(mesa.Model):
             elif isinstance(a, MilitantGroup):
                 for ch in a.channels:
                     rung[ch.index] = np.where(a.plan[ch.index], self.r_attack, self.r_none)
+        for a in self._others:
+            for i, r in a.act().items():
+                rung[i] = r
         for ch in self._state_channels:
             level, willing, ret = plans[ch.index]
             agree = willing & plans[ch.reverse][1]
@@ -316,9 +350,12 @@ class EscalationModel(mesa.Model):
             i = ch.index
             if ch.kind == "mediator":
                 continue
-            harms = (
-                (level[i] >= self.lv_force) if ch.kind == "state" else (rung[i] == self.r_attack)
-            )
+            if ch.kind == "state":
+                harms = level[i] >= self.lv_force
+            elif ch.kind == "militant":
+                harms = rung[i] == self.r_attack
+            else:  # a kind added by research code: strikes and attacks harm as built-in ones do
+                harms = (level[i] >= self.lv_force) | (rung[i] == self.r_attack)
             hit = np.flatnonzero(harms)
             victim = states.get(ch.target)
             if hit.size:
@@ -331,8 +368,8 @@ class EscalationModel(mesa.Model):
                 self.total_deaths[hit] += toll
                 if victim is not None:
                     victim.suffered[hit] += toll
-            if victim is not None and ch.kind == "state":
-                victim.violated |= harms
+            if victim is not None and ch.kind != "militant":
+                victim.violated |= level[i] >= self.lv_force
             if ch.kind == "state":
                 self.given[i] += harms
                 sm = rung[i] == self.r_strike_militants
@@ -346,7 +383,7 @@ class EscalationModel(mesa.Model):
                 s.recalled[i] = (s.recalled[i] | (rung[i] == self.r_recall)) & (
                     rung[i] != self.r_restore
                 )
-            else:
+            elif ch.kind == "militant":
                 group = self.actors[ch.actor]
                 assert isinstance(group, MilitantGroup)
                 group.attacked[i] = rung[i] == self.r_attack
@@ -377,6 +414,8 @@ class EscalationModel(mesa.Model):
         for a in self.actors.values():
             if isinstance(a, MediatorActor) and a.channels:
                 a.offered |= rung[a.channels[0].index] == self.r_mediator[M_MEDIATE]
+        for a in self.actors.values():
+            a.apply(rung)
 
         self.rung = rung
         self.level = level

@@ -17,7 +17,8 @@ import networkx as nx
 from sim.errors import ConfigError
 from sim.ladder import suggest
 
-#: Relation types, each with the actor kinds it links (source kind, target kind).
+#: Built-in relation types, each with the actor kinds it links (source kind, target kind).
+#: Actor types add their own (``Actor.relations``; see :func:`sim.agents.relation_types`).
 RELATION_TYPES: dict[str, tuple[str, str]] = {
     "border": ("state", "state"),
     "rivalry": ("state", "state"),
@@ -45,16 +46,19 @@ def build_graph(
     Raises:
         ConfigError: On unknown actors or relation types, or kinds that do not fit.
     """
+    # Imported here: actor types import this module for the built-in relation types.
+    from sim.agents import kind_family, relation_types
+
+    types = relation_types()
     g = nx.MultiDiGraph()
     for actor_id, kind in actors.items():
         g.add_node(actor_id, kind=kind)
     for i, rel in enumerate(relations):
         where = f"relations[{rel.get('id', i)}]"
         rtype = str(rel.get("type", ""))
-        if rtype not in RELATION_TYPES:
+        if rtype not in types:
             raise ConfigError(
-                f"{where}.type: unknown relation type {rtype!r}"
-                f"{suggest(rtype, list(RELATION_TYPES))}"
+                f"{where}.type: unknown relation type {rtype!r}{suggest(rtype, list(types))}"
             )
         src, dst = str(rel.get("source", "")), str(rel.get("target", ""))
         for end, name in (("source", src), ("target", dst)):
@@ -62,8 +66,8 @@ def build_graph(
                 raise ConfigError(
                     f"{where}.{end}: unknown actor {name!r}{suggest(name, list(actors))}"
                 )
-        want = RELATION_TYPES[rtype]
-        if (actors[src], actors[dst]) != want:
+        want = types[rtype]
+        if want[0] not in kind_family(actors[src]) or want[1] not in kind_family(actors[dst]):
             raise ConfigError(
                 f"{where}: a {rtype!r} relation links a {want[0]} to a {want[1]}, "
                 f"got {src!r} ({actors[src]}) -> {dst!r} ({actors[dst]})"

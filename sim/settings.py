@@ -16,14 +16,11 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ConfigError
-from sim.ladder import ACTOR_KINDS, Ladder, suggest
+from sim.ladder import Ladder, suggest
 from sim.policies import get_policy
 from sim.policies.base import Param, check_value, resolve_params
 
-#: Actor kinds and the policy role each uses (militants have no policy).
-POLICY_ROLE = {"state": "state", "mediator": "mediator", "militant": None}
-
-#: Parameters of each actor kind: default, range and meaning (see docs/model.md).
+#: Parameters of each built-in actor kind: default, range and meaning (see docs/model.md).
 ACTOR_PARAMS: dict[str, dict[str, Param]] = {
     "state": {
         "max_step": Param(4, 0, 100, "rungs a state can climb above yesterday's level in a day"),
@@ -91,7 +88,8 @@ class ActorSpec:
 
     Attributes:
         id: Identifier used in configs and the event log.
-        kind: ``state``, ``mediator`` or ``militant``.
+        kind: A registered actor kind (``state``, ``mediator``, ``militant`` or one added by
+            research code or a plugin).
         label: Display name.
         policy: Registered policy name (None for militant groups).
         policy_params: Validated policy parameter values.
@@ -327,6 +325,9 @@ def _params(given: dict[str, Any], spec: Mapping[str, Param], where: str, n: int
 
 
 def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]:
+    # Imported here: actor types import this module for the built-in parameters.
+    from sim.agents import get_actor_type
+
     actors: dict[str, ActorSpec] = {}
     for actor_id, body in cfg.items():
         if body is None:  # removed by an overlay
@@ -334,24 +335,27 @@ def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]
         where = f"actors.{actor_id}"
         a = _mapping(body, where)
         kind = str(a.pop("kind", ""))
-        if kind not in ACTOR_KINDS:
-            raise ConfigError(
-                f"{where}.kind: unknown actor kind {kind!r}{suggest(kind, ACTOR_KINDS)}"
-            )
+        cls = get_actor_type(kind, f"{where}.kind")
+        for name in cls.rungs:
+            if name not in ladder.index:
+                raise ConfigError(
+                    f"{where}.kind: a {kind} takes the rung {name!r}, which the ladder "
+                    f"{ladder.name!r} does not have{suggest(name, ladder.names)}"
+                )
         label = str(a.pop("label", actor_id))
         policy_cfg = a.pop("policy", None)
-        role = POLICY_ROLE[kind]
+        role = cls.policy_role
         policy, policy_params = None, {}
         if role is not None:
             pc = _mapping(policy_cfg, f"{where}.policy") if policy_cfg is not None else {}
             if "name" not in pc:
                 raise ConfigError(f"{where}.policy.name: missing (a {kind} needs a policy)")
             policy = str(pc.pop("name"))
-            cls = get_policy(policy, role, where=f"{where}.policy.name")
-            policy_params = resolve_params(cls, pc, ladder, n, where=f"{where}.policy")
+            pcls = get_policy(policy, role, where=f"{where}.policy.name")
+            policy_params = resolve_params(pcls, pc, ladder, n, where=f"{where}.policy")
         elif policy_cfg is not None:
             raise ConfigError(f"{where}.policy: a {kind} takes no policy")
-        params = _params(a, ACTOR_PARAMS[kind], where, n)
+        params = _params(a, cls.params, where, n)
         actors[actor_id] = ActorSpec(actor_id, kind, label, policy, policy_params, params)
     if not actors:
         raise ConfigError("actors: the roster is empty")
@@ -361,6 +365,8 @@ def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]
 def _events(
     items: list[dict[str, Any]], actors: dict[str, ActorSpec], ladder: Ladder, days: int
 ) -> list[EventSpec]:
+    from sim.agents import allowed_rungs
+
     out = []
     for e in items:
         where = f"events.{e.get('id', '?')}"
@@ -379,7 +385,7 @@ def _events(
         if rung not in ladder.index:
             raise ConfigError(f"{where}.rung: unknown rung {rung!r}{suggest(rung, ladder.names)}")
         kind = actors[actor].kind
-        if kind not in ladder.rungs[ladder.index[rung]].used_by:
+        if rung not in allowed_rungs(kind, ladder):
             raise ConfigError(f"{where}.rung: a {kind} cannot take {rung!r}")
         day = _int(e.get("day", 0), f"{where}.day", 0, 10**6)
         if day >= days:

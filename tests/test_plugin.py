@@ -59,3 +59,42 @@ def test_plugin_policy_passes_the_contract(installed) -> None:  # type: ignore[n
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1]
     )
     assert p.returncode == 0 and "ok" in p.stdout, p.stderr
+
+
+def test_plugin_actor_from_the_command_line(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A kind defined outside the repo joins the roster from the command line."""
+    p = subprocess.run(
+        [
+            str(BIN),
+            "run",
+            "+actors.un={kind: monitor, label: UN monitor, p_condemn: 1.0}",
+            "+relations.un_pakistan={source: un, target: pakistan, type: monitors}",
+            # Spawned workers find the kind through its entry point.
+            "simulation.workers=2",
+            "simulation.chunk_size=100",
+            "replicates=200",
+            "days=10",
+            f"hydra.run.dir={tmp_path}/r",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    import pandas as pd
+
+    ev = pd.read_parquet(tmp_path / "r" / "events")
+    un = ev[ev.actor == "un"]
+    assert set(un["action"].astype(str)) == {"condemn"}
+    assert set(un["target"].astype(str)) == {"pakistan"}
+    # Iran's strike on day 0 (the episode's opening) is condemned on day 1 in every replicate.
+    assert (un.day == 1).sum() == 200
+
+
+def test_plugin_actor_passes_the_contract(installed) -> None:  # type: ignore[no-untyped-def]
+    code = "from sim.contracts import check_actor_type; check_actor_type('monitor'); print('ok')"
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1]
+    )
+    assert p.returncode == 0 and "ok" in p.stdout, p.stderr

@@ -1,0 +1,152 @@
+"""The actor-type contract: checks every registered actor type must pass.
+
+The test suite runs :func:`check_actor_type` over every registered kind (built-in, the
+examples' and plugins'); research code runs it on its own kinds the same way::
+
+    from sim.contracts import check_actor_type
+    check_actor_type("faction")
+
+The checks put one actor of the kind into the baseline roster (a subclass of a built-in
+kind replaces the first actor of that kind; another kind is added with one relation of
+each type it declares) and simulate a small batch.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+from omegaconf import DictConfig, open_dict
+
+from sim.agents import (
+    BUILT_IN_KINDS,
+    Actor,
+    actor_types,
+    allowed_rungs,
+    get_actor_type,
+    kind_family,
+)
+from sim.config import compose_config
+from sim.model import EscalationModel
+from sim.policies import registered_policies
+from sim.settings import Settings
+
+
+class ContractError(AssertionError):
+    """An actor type breaks the contract (the message says which part)."""
+
+
+def _require(ok: bool, kind: str, what: str) -> None:
+    if not ok:
+        raise ContractError(f"actor kind {kind!r}: {what}")
+
+
+def contract_config(
+    kind: str, replicates: int = 64, days: int = 12, seed: int = 3
+) -> tuple[DictConfig, str]:
+    """The baseline config with one actor of ``kind`` in its roster.
+
+    Returns:
+        The composed config and the id of the actor of that kind.
+    """
+    cls = get_actor_type(kind)
+    cfg = compose_config(
+        "baseline",
+        [
+            f"simulation.replicates={replicates}",
+            f"simulation.days={days}",
+            f"simulation.seed={seed}",
+        ],
+    )
+    roster = {str(k): str(v.kind) for k, v in cfg.actors.items() if v is not None}
+    family = kind_family(kind)
+    built_in = next((k for k in family if k in BUILT_IN_KINDS), None)
+    if built_in is not None:
+        actor_id = next(a for a, k in roster.items() if k == built_in)
+        with open_dict(cfg):
+            cfg.actors[actor_id].kind = kind
+        return cfg, actor_id
+    actor_id = f"contract_{kind}"
+    body: dict[str, object] = {"kind": kind, "label": f"{kind} (contract)"}
+    if cls.policy_role is not None:
+        body["policy"] = {"name": next(iter(registered_policies(cls.policy_role)))}
+    relations = dict(cfg.relations)
+    for rtype, target_kind in cls.relations.items():
+        targets = [a for a, k in roster.items() if target_kind in kind_family(k)]
+        _require(bool(targets), kind, f"no {target_kind!r} in the baseline roster for {rtype!r}")
+        relations[f"contract_{rtype}"] = {"source": actor_id, "target": targets[0], "type": rtype}
+    with open_dict(cfg):
+        cfg.actors[actor_id] = body
+        cfg.relations = relations
+    return cfg, actor_id
+
+
+class _Shuffled(EscalationModel):
+    """Agents decide in a random order each day (Mesa's ``shuffle_do``)."""
+
+    def _decide(self) -> None:
+        self.agents.shuffle_do("decide")
+
+
+def check_actor_type(kind: str | type[Actor], replicates: int = 64, days: int = 12) -> None:
+    """Check an actor type against the contract.
+
+    Checks: a docstring and a registered kind; parameter defaults within their ranges;
+    declared rungs on the baseline ladder; a run that is deterministic under a seed,
+    replays any subset of replicates exactly, does not depend on the order in which
+    agents decide, and takes only rungs the kind may take; settings that pickle (worker
+    processes receive them).
+
+    Args:
+        kind: The kind, or its class (registered).
+        replicates: Batch size of the check runs.
+        days: Horizon of the check runs.
+
+    Raises:
+        ContractError: Naming the broken part.
+        ConfigError: If the kind is unknown.
+    """
+    if isinstance(kind, type):
+        kind = kind.kind
+    cls = get_actor_type(kind)
+    _require(actor_types().get(kind) is cls, kind, "is not registered under its kind")
+    _require(bool(cls.__doc__ and cls.__doc__.strip()), kind, "has no docstring")
+    for key, p in cls.params.items():
+        ok = not (isinstance(p.default, float) and math.isnan(p.default))
+        _require(ok and p.low <= p.default <= p.high, kind, f"default of {key!r} out of range")
+
+    cfg, actor_id = contract_config(kind, replicates, days)
+    settings = Settings.from_config(cfg)
+    for name in cls.rungs:
+        _require(name in settings.ladder.index, kind, f"rung {name!r} is not on the ladder")
+    pickle.loads(pickle.dumps(settings))
+
+    first = EscalationModel(settings).run()
+    again = EscalationModel(settings).run()
+    _require(np.array_equal(first.history, again.history), kind, "not deterministic")
+    _require(
+        np.array_equal(first.total_deaths, again.total_deaths), kind, "deaths not deterministic"
+    )
+    subset = np.array([replicates - 1, 0, replicates // 2])
+    part = EscalationModel(settings, replicates=subset).run()
+    _require(
+        np.array_equal(part.history, first.history[:, :, subset]),
+        kind,
+        "a subset of replicates does not replay the full run",
+    )
+    shuffled = _Shuffled(settings).run()
+    _require(
+        np.array_equal(shuffled.history, first.history),
+        kind,
+        "results depend on the order in which agents decide (mutate shared state in "
+        "apply, not decide)",
+    )
+    allowed = allowed_rungs(kind, settings.ladder)
+    agent = first.actors[actor_id]
+    _require(isinstance(agent, cls), kind, "the model built another class for it")
+    for ch in agent.channels:
+        taken = {settings.ladder.names[r] for r in np.unique(first.history[:, ch.index])}
+        _require(taken <= allowed, kind, f"took rungs it may not take: {sorted(taken - allowed)}")
+    if cls.relations:
+        _require(bool(agent.channels), kind, "declares relations but opened no channel")

@@ -1,0 +1,180 @@
+"""Actor types: the contract over every registered kind, and kinds added by research code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+import pytest
+
+from sim.agents import ACTOR_TYPES, Actor, StateActor, actor_types, register_actor
+from sim.config import compose_config
+from sim.contracts import ContractError, check_actor_type
+from sim.errors import ConfigError
+from sim.model import EscalationModel
+from sim.policies import Param
+from sim.settings import Settings
+
+
+@pytest.mark.parametrize("kind", sorted(actor_types()))
+def test_contract(kind: str) -> None:
+    check_actor_type(kind)
+
+
+class Envoy(Actor):
+    """Test kind: sends a statement to its state every other day."""
+
+    kind = "envoy"
+    params = {"p_speak": Param(0.5, 0.0, 1.0, "P(a statement on a speaking day)")}
+    relations = {"advises": "state"}
+    rungs = ("statement",)
+
+    def decide(self) -> None:
+        m = self.model
+        self.plan = {
+            c.index: np.where(
+                (m.day % 2 == 0) & (self.draws(c, "speak").uniform(0) < self.p("p_speak")),
+                self.rung_index("statement"),
+                self.rung_index("none"),
+            ).astype(np.int8)
+            for c in self.channels
+        }
+
+    def act(self) -> Mapping[int, np.ndarray]:
+        return self.plan
+
+
+class Meddler(Envoy):
+    """Broken on purpose: changes its state's pressure while deciding (order-dependent)."""
+
+    kind = "meddler"
+    relations = {"meddles": "state"}
+
+    def decide(self) -> None:
+        super().decide()
+        for c in self.channels:
+            state = self.model.actors[c.target]
+            state.pressure = np.full(self.model.n, float(self.model.day % 2))
+
+
+class Shouter(Envoy):
+    """Broken on purpose: strikes, a rung it never declared."""
+
+    kind = "shouter"
+    relations = {"shouts_at": "state"}
+
+    def act(self) -> Mapping[int, np.ndarray]:
+        return {
+            i: np.full(self.model.n, self.rung_index("strike_state"), np.int8) for i in self.plan
+        }
+
+
+class Hawk(StateActor):
+    """A state that never agrees: a subclass of a built-in kind with its own ``decide``."""
+
+    kind = "hawk_state"
+
+    def decide(self) -> None:
+        super().decide()
+        self.plan = {i: (lv, np.zeros_like(w), r) for i, (lv, w, r) in self.plan.items()}
+
+
+@pytest.fixture
+def registered() -> Iterator[None]:
+    for cls in (Envoy, Meddler, Shouter, Hawk):
+        register_actor(cls)
+    yield
+    for cls in (Envoy, Meddler, Shouter, Hawk):
+        ACTOR_TYPES.pop(cls.kind)
+
+
+def test_a_new_kind_passes_and_broken_ones_fail(registered: None) -> None:
+    check_actor_type(Envoy)
+    check_actor_type("hawk_state")
+    with pytest.raises(ContractError, match="order"):
+        check_actor_type(Meddler)
+    with pytest.raises(ContractError, match="strike_state"):
+        check_actor_type(Shouter)
+
+
+def envoy_model(*extra: str) -> EscalationModel:
+    return EscalationModel(envoy_settings(*extra), replicates=np.arange(3))
+
+
+def envoy_settings(*extra: str) -> Settings:
+    return Settings.from_config(
+        compose_config(
+            "baseline",
+            [
+                "simulation.replicates=300",
+                "simulation.days=10",
+                "+actors.envoy={kind: envoy, p_speak: 1.0}",
+                "+relations.advice={source: envoy, target: iran, type: advises}",
+                *extra,
+            ],
+        )
+    )
+
+
+def test_a_new_kind_acts_without_changing_the_others(registered: None) -> None:
+    base = EscalationModel(
+        Settings.from_config(
+            compose_config("baseline", ["simulation.replicates=300", "simulation.days=10"])
+        )
+    ).run()
+    m = EscalationModel(envoy_settings()).run()
+    (ch,) = m.actors["envoy"].channels
+    assert (ch.actor, ch.target, ch.kind) == ("envoy", "iran", "envoy")
+    speaks = m.history[:, ch.index] == m.ladder.index["statement"]
+    assert speaks[2::2].all() and not speaks[1::2].any()
+    # A statement has no built-in effect, and the other channels' draws are keyed by name.
+    assert np.array_equal(m.history[:, : ch.index], base.history)
+
+
+def test_a_subclass_of_a_built_in_kind_takes_its_place(registered: None) -> None:
+    s = Settings.from_config(
+        compose_config("baseline", ["simulation.replicates=300", "actors.iran.kind=hawk_state"])
+    )
+    m = EscalationModel(s).run()
+    assert isinstance(m.actors["iran"], Hawk)
+    assert m.agreed_day.max() < 0  # Iran is never willing, so there is never an agreement
+
+
+def test_kind_errors_name_the_field(registered: None) -> None:
+    with pytest.raises(ConfigError, match="unknown actor kind 'envoi' \\(did you mean 'envoy'"):
+        envoy_settings("actors.envoy.kind=envoi")
+    with pytest.raises(ConfigError, match="a 'advises' relation links a envoy to a state"):
+        envoy_model("relations.advice.target=jaish_al_adl")
+    with pytest.raises(ConfigError, match=r"actors\.envoy\.p_speak: 2\.0 outside"):
+        envoy_settings("actors.envoy.p_speak=2.0")
+    with pytest.raises(ConfigError, match="a envoy cannot take 'strike_state'"):
+        envoy_settings(
+            "+events.shot={day: 1, actor: envoy, target: iran, rung: strike_state}",
+        )
+    with pytest.raises(ConfigError, match="takes no policy"):
+        envoy_settings("+actors.envoy.policy={name: tit_for_tat}")
+
+
+def test_registering_checks_the_declaration() -> None:
+    class Nameless(Actor):
+        """No kind."""
+
+    with pytest.raises(ValueError, match="no kind"):
+        register_actor(Nameless)
+
+    class Clash(Actor):
+        """Reuses a built-in relation type."""
+
+        kind = "clash"
+        relations = {"leverage": "state"}
+
+    with pytest.raises(ValueError, match="'leverage' is already defined"):
+        register_actor(Clash)
+
+    class Impostor(Actor):
+        """Takes a built-in kind's name."""
+
+        kind = "state"
+
+    with pytest.raises(ValueError, match="already registered"):
+        register_actor(Impostor)
