@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import mesa
@@ -27,6 +26,7 @@ import numpy as np
 
 from sim.errors import ConfigError
 from sim.ladder import Ladder, suggest
+from sim.plugins import load_plugins
 from sim.policies import M_NONE, MediatorObservation, Policy, StateObservation, get_policy
 from sim.policies.base import ROLES, Param
 from sim.relations import RELATION_TYPES
@@ -307,7 +307,6 @@ A = TypeVar("A", bound=type[Actor])
 BUILT_IN_KINDS = ("state", "mediator", "militant")
 ACTOR_ENTRY_POINT_GROUP = "escalation.actors"
 ACTOR_TYPES: dict[str, type[Actor]] = {}
-_ENTRY_POINTS_LOADED = False
 
 
 def register_actor(cls: A) -> A:
@@ -341,14 +340,7 @@ def register_actor(cls: A) -> A:
 
 
 def _load_entry_points() -> None:
-    global _ENTRY_POINTS_LOADED
-    if _ENTRY_POINTS_LOADED:
-        return
-    _ENTRY_POINTS_LOADED = True
-    for ep in entry_points(group=ACTOR_ENTRY_POINT_GROUP):
-        obj = ep.load()
-        if isinstance(obj, type) and issubclass(obj, Actor):
-            register_actor(obj)
+    load_plugins(ACTOR_ENTRY_POINT_GROUP, Actor, register_actor)
 
 
 def actor_types() -> dict[str, type[Actor]]:

@@ -347,6 +347,7 @@ def usage() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``escalation`` command."""
     import importlib
+    import os
 
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
@@ -360,7 +361,14 @@ def main(argv: list[str] | None = None) -> int:
         print(usage(), file=sys.stderr)
         return 2
     module, func, _ = COMMANDS[cmd]
-    result: int = getattr(importlib.import_module(module), func)(rest)
+    try:
+        result: int = getattr(importlib.import_module(module), func)(rest)
+        sys.stdout.flush()  # inside the try: a buffered stdout meets a closed pipe here
+    except BrokenPipeError:
+        # The reader went away (`escalation scenarios | head`): stop quietly, as Python's
+        # docs advise, pointing stdout at devnull so the interpreter's final flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return result
 
 

@@ -1,4 +1,4 @@
-"""A plugin package outside the repo registers a policy through an entry point."""
+"""A plugin package outside the repo registers a policy and an actor kind through entry points."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 PLUGIN = Path(__file__).with_name("plugin_pkg")
@@ -22,25 +23,21 @@ def installed():  # type: ignore[no-untyped-def]
     subprocess.run([*pip, "uninstall", "-y", "escalation-plugin-demo"], capture_output=True)
 
 
-def test_plugin_policy_from_the_command_line(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def run_events(tmp_path: Path, *overrides: str) -> pd.DataFrame:
+    """Run the CLI with the overrides (200 replicates, 10 days) and read its event log."""
     p = subprocess.run(
-        [
-            str(BIN),
-            "run",
-            "actors.pakistan.policy.name=always_posture",
-            "replicates=200",
-            "days=10",
-            f"hydra.run.dir={tmp_path}/r",
-        ],
+        [str(BIN), "run", *overrides, "replicates=200", "days=10", f"hydra.run.dir={tmp_path}/r"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
         timeout=300,
     )
     assert p.returncode == 0, p.stderr
-    import pandas as pd
+    return pd.read_parquet(tmp_path / "r" / "events")
 
-    ev = pd.read_parquet(tmp_path / "r" / "events")
+
+def test_plugin_policy_from_the_command_line(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ev = run_events(tmp_path, "actors.pakistan.policy.name=always_posture")
     pak = ev[(ev.actor == "pakistan") & (ev.day > 0)]
     # The state's own mechanisms (inertia, pressure, mediation) still act on the policy's
     # choice, but holding posture is what Pakistan does most.
@@ -63,28 +60,14 @@ def test_plugin_policy_passes_the_contract(installed) -> None:  # type: ignore[n
 
 def test_plugin_actor_from_the_command_line(installed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A kind defined outside the repo joins the roster from the command line."""
-    p = subprocess.run(
-        [
-            str(BIN),
-            "run",
-            "+actors.un={kind: monitor, label: UN monitor, p_condemn: 1.0}",
-            "+relations.un_pakistan={source: un, target: pakistan, type: monitors}",
-            # Spawned workers find the kind through its entry point.
-            "simulation.workers=2",
-            "simulation.chunk_size=100",
-            "replicates=200",
-            "days=10",
-            f"hydra.run.dir={tmp_path}/r",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=300,
+    ev = run_events(
+        tmp_path,
+        "+actors.un={kind: monitor, label: UN monitor, p_condemn: 1.0}",
+        "+relations.un_pakistan={source: un, target: pakistan, type: monitors}",
+        # Spawned workers find the kind through its entry point.
+        "simulation.workers=2",
+        "simulation.chunk_size=100",
     )
-    assert p.returncode == 0, p.stderr
-    import pandas as pd
-
-    ev = pd.read_parquet(tmp_path / "r" / "events")
     un = ev[ev.actor == "un"]
     assert set(un["action"].astype(str)) == {"condemn"}
     assert set(un["target"].astype(str)) == {"pakistan"}
@@ -98,3 +81,23 @@ def test_plugin_actor_passes_the_contract(installed) -> None:  # type: ignore[no
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1]
     )
     assert p.returncode == 0 and "ok" in p.stdout, p.stderr
+
+
+def test_a_broken_plugin_is_skipped_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import EntryPoint
+
+    from sim import plugins
+    from sim.policies import Policy
+
+    eps = [
+        EntryPoint("gone", "no_such_module:Thing", "test.group"),
+        EntryPoint("wrong", "sim.errors:ConfigError", "test.group"),
+    ]
+    monkeypatch.setattr(plugins, "entry_points", lambda group: eps)
+    got: list[type] = []
+    with pytest.warns(UserWarning) as warned:
+        plugins.load_plugins("test.group", Policy, got.append)
+    assert got == []
+    messages = [str(w.message) for w in warned]
+    assert "failed to import" in messages[0] and "not a subclass of Policy" in messages[1]
+    plugins._LOADED.discard("test.group")

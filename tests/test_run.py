@@ -185,3 +185,22 @@ def test_numpy_global_rng_untouched() -> None:
     state = np.random.get_state()[1].copy()  # type: ignore[index]  # noqa: NPY002
     simulate(settings(replicates=50, days=5), None, progress=False)
     assert np.array_equal(np.random.get_state()[1], state)  # type: ignore[index]  # noqa: NPY002
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_listing_into_a_closed_pipe_is_quiet(unbuffered: str) -> None:
+    """`escalation scenarios | head -1` ends without a traceback, buffered or not."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
+    p = subprocess.Popen(
+        [str(BIN / "escalation"), "scenarios"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert p.stdout is not None and p.stderr is not None
+    p.stdout.close()  # the reader goes away before the first line
+    err = p.stderr.read().decode()
+    p.wait(timeout=60)
+    assert "Traceback" not in err and "Exception ignored" not in err, err

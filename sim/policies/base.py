@@ -15,13 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from sim.errors import ConfigError
 from sim.ladder import Ladder, suggest
+from sim.plugins import load_plugins
 from sim.rng import Draws
 
 #: Mediator action codes, in the order of their rungs' roles.
@@ -164,7 +164,6 @@ class Policy:
 P = TypeVar("P", bound=type[Policy])
 
 _REGISTRY: dict[str, type[Policy]] = {}
-_ENTRY_POINTS_LOADED = False
 ENTRY_POINT_GROUP = "escalation.policies"
 
 
@@ -185,14 +184,7 @@ def register_policy(cls: P) -> P:
 
 
 def _load_entry_points() -> None:
-    global _ENTRY_POINTS_LOADED
-    if _ENTRY_POINTS_LOADED:
-        return
-    _ENTRY_POINTS_LOADED = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
-        if isinstance(obj, type) and issubclass(obj, Policy):
-            register_policy(obj)
+    load_plugins(ENTRY_POINT_GROUP, Policy, register_policy)
 
 
 def registered_policies(role: str | None = None) -> dict[str, type[Policy]]:
