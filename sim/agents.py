@@ -328,7 +328,7 @@ def register_actor(cls: A) -> A:
             raise ValueError(f"{cls.kind}.params[{key!r}]: expected a Param")
     taken = dict(RELATION_TYPES)
     for other in ACTOR_TYPES.values():
-        if other is not cls:
+        if not issubclass(cls, other):  # a subclass inherits its bases' relation types
             taken.update({r: (other.kind, t) for r, t in other.relations.items()})
     for rtype in cls.relations:
         if rtype in taken:
@@ -381,8 +381,14 @@ def kind_family(kind: str) -> tuple[str, ...]:
 def relation_types() -> dict[str, tuple[str, str]]:
     """Relation types with the kinds they link: built-in and declared by actor types."""
     out = dict(RELATION_TYPES)
-    for cls in actor_types().values():
-        out.update({r: (cls.kind, target) for r, target in cls.relations.items()})
+    types = actor_types()
+    for cls in types.values():
+        bases = [b for b in types.values() if b is not cls and issubclass(cls, b)]
+        for r, target in cls.relations.items():
+            # An inherited relation type belongs to the base that declared it, so that
+            # actors of the base kind (and of every subclass) may take part in it.
+            if not any(r in b.relations for b in bases):
+                out[r] = (cls.kind, target)
     return out
 
 

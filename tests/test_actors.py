@@ -69,6 +69,13 @@ class Shouter(Envoy):
         }
 
 
+class LoudEnvoy(Envoy):
+    """A variant of a kind added by research code: inherits its relation types."""
+
+    kind = "loud_envoy"
+    params = {"p_speak": Param(0.9, 0.0, 1.0, "P(a statement on a speaking day)")}
+
+
 class Hawk(StateActor):
     """A state that never agrees: a subclass of a built-in kind with its own ``decide``."""
 
@@ -81,15 +88,16 @@ class Hawk(StateActor):
 
 @pytest.fixture
 def registered() -> Iterator[None]:
-    for cls in (Envoy, Meddler, Shouter, Hawk):
+    for cls in (Envoy, Meddler, Shouter, Hawk, LoudEnvoy):
         register_actor(cls)
     yield
-    for cls in (Envoy, Meddler, Shouter, Hawk):
+    for cls in (Envoy, Meddler, Shouter, Hawk, LoudEnvoy):
         ACTOR_TYPES.pop(cls.kind)
 
 
 def test_a_new_kind_passes_and_broken_ones_fail(registered: None) -> None:
     check_actor_type(Envoy)
+    check_actor_type(LoudEnvoy)
     check_actor_type("hawk_state")
     with pytest.raises(ContractError, match="order"):
         check_actor_type(Meddler)
@@ -129,6 +137,17 @@ def test_a_new_kind_acts_without_changing_the_others(registered: None) -> None:
     assert speaks[2::2].all() and not speaks[1::2].any()
     # A statement has no built-in effect, and the other channels' draws are keyed by name.
     assert np.array_equal(m.history[:, : ch.index], base.history)
+
+
+def test_a_variant_shares_its_bases_relation_types(registered: None) -> None:
+    m = envoy_model(
+        "+actors.loud={kind: loud_envoy}",
+        "+relations.loud_advice={source: loud, target: pakistan, type: advises}",
+    )
+    assert [(c.actor, c.target) for c in m.channels[-2:]] == [
+        ("envoy", "iran"),
+        ("loud", "pakistan"),
+    ]
 
 
 def test_a_subclass_of_a_built_in_kind_takes_its_place(registered: None) -> None:
