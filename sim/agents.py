@@ -17,7 +17,7 @@ place in the model under its own ``kind`` name. See ``docs/extending.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -29,7 +29,7 @@ from sim.ladder import Ladder, suggest
 from sim.plugins import load_plugins
 from sim.policies import M_NONE, MediatorObservation, Policy, StateObservation, get_policy
 from sim.policies.base import ROLES, Param
-from sim.relations import RELATION_TYPES
+from sim.relations import RELATION_TYPES, targets_of
 from sim.rng import Draws, stream_key
 from sim.settings import ACTOR_PARAMS, ActorSpec
 
@@ -115,12 +115,8 @@ class Actor(mesa.Agent):
 
         Called once when the model is built, after the built-in kinds' channels exist.
         """
-        g = self.model.graph
         for rtype in self.relations:
-            targets = sorted(
-                {v for _, v, d in g.out_edges(self.actor_id, data=True) if d["type"] == rtype}
-            )
-            for target in targets:
+            for target in targets_of(self.model.graph, self.actor_id, rtype):
                 self.model.add_channel(self, target)
 
     def decide(self) -> None:
@@ -326,12 +322,11 @@ def register_actor(cls: A) -> A:
     for key, p in cls.params.items():
         if not isinstance(p, Param):
             raise ValueError(f"{cls.kind}.params[{key!r}]: expected a Param")
-    taken = dict(RELATION_TYPES)
-    for other in ACTOR_TYPES.values():
-        if not issubclass(cls, other):  # a subclass inherits its bases' relation types
-            taken.update({r: (other.kind, t) for r, t in other.relations.items()})
+    owners = _relation_owners(ACTOR_TYPES.values())
     for rtype in cls.relations:
-        if rtype in taken:
+        # A subclass inherits its bases' relation types; no other kind may redefine one.
+        owner = owners.get(rtype)
+        if owner is not None and not issubclass(cls, ACTOR_TYPES[owner[0]]):
             raise ValueError(f"{cls.kind}: relation type {rtype!r} is already defined")
     if not all(isinstance(r, str) for r in cls.rungs):
         raise ValueError(f"{cls.kind}: rungs must be rung names")
@@ -378,18 +373,25 @@ def kind_family(kind: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def relation_types() -> dict[str, tuple[str, str]]:
-    """Relation types with the kinds they link: built-in and declared by actor types."""
+def _relation_owners(types: Iterable[type[Actor]]) -> dict[str, tuple[str, str]]:
+    """Relation types with the kinds they link: the built-in ones and those ``types`` declare.
+
+    An inherited relation type belongs to the base that declared it, so that actors of the
+    base kind (and of every subclass) may take part in it.
+    """
+    types = list(types)
     out = dict(RELATION_TYPES)
-    types = actor_types()
-    for cls in types.values():
-        bases = [b for b in types.values() if b is not cls and issubclass(cls, b)]
+    for cls in types:
+        bases = [b for b in types if b is not cls and issubclass(cls, b)]
         for r, target in cls.relations.items():
-            # An inherited relation type belongs to the base that declared it, so that
-            # actors of the base kind (and of every subclass) may take part in it.
             if not any(r in b.relations for b in bases):
                 out[r] = (cls.kind, target)
     return out
+
+
+def relation_types() -> dict[str, tuple[str, str]]:
+    """Relation types with the kinds they link: built-in and declared by actor types."""
+    return _relation_owners(actor_types().values())
 
 
 def allowed_rungs(kind: str, ladder: Ladder) -> set[str]:

@@ -19,9 +19,6 @@ import numpy as np
 
 from sim.errors import ConfigError
 
-#: The built-in actor kinds (registered actor types add theirs: :func:`sim.agents.actor_types`).
-ACTOR_KINDS = ("state", "mediator", "militant")
-
 #: Roles the engine's mechanisms need, with what each means.
 REQUIRED_ROLES: dict[str, str] = {
     "none": "no action",

@@ -350,12 +350,13 @@ class EscalationModel(mesa.Model):
             i = ch.index
             if ch.kind == "mediator":
                 continue
+            force = level[i] >= self.lv_force
             if ch.kind == "state":
-                harms = level[i] >= self.lv_force
+                harms = force
             elif ch.kind == "militant":
                 harms = rung[i] == self.r_attack
             else:  # a kind added by research code: strikes and attacks harm as built-in ones do
-                harms = (level[i] >= self.lv_force) | (rung[i] == self.r_attack)
+                harms = force | (rung[i] == self.r_attack)
             hit = np.flatnonzero(harms)
             victim = states.get(ch.target)
             if hit.size:
@@ -369,7 +370,7 @@ class EscalationModel(mesa.Model):
                 if victim is not None:
                     victim.suffered[hit] += toll
             if victim is not None and ch.kind != "militant":
-                victim.violated |= level[i] >= self.lv_force
+                victim.violated |= force
             if ch.kind == "state":
                 self.given[i] += harms
                 sm = rung[i] == self.r_strike_militants

@@ -93,18 +93,19 @@ def build_graph(
     return g
 
 
-def _targets(g: nx.MultiDiGraph, node: str, rtype: str) -> list[str]:
+def targets_of(g: nx.MultiDiGraph, node: str, rtype: str) -> list[str]:
+    """Actors that ``node`` relates to by relation type ``rtype``, sorted."""
     return sorted({v for _, v, d in g.out_edges(node, data=True) if d["type"] == rtype})
 
 
 def opponents(g: nx.MultiDiGraph, state: str) -> list[str]:
     """States that ``state`` is in a dyad with (border or rivalry)."""
-    return sorted(set(_targets(g, state, "border")) | set(_targets(g, state, "rivalry")))
+    return sorted(set(targets_of(g, state, "border")) | set(targets_of(g, state, "rivalry")))
 
 
 def hosted_by(g: nx.MultiDiGraph, state: str) -> list[str]:
     """Militant groups based on ``state``'s soil."""
-    return _targets(g, state, "hosts")
+    return targets_of(g, state, "hosts")
 
 
 def host_of(g: nx.MultiDiGraph, group: str) -> str | None:
@@ -115,7 +116,7 @@ def host_of(g: nx.MultiDiGraph, group: str) -> str | None:
 
 def victims_of(g: nx.MultiDiGraph, group: str) -> list[str]:
     """States that ``group`` attacks."""
-    return _targets(g, group, "attacks")
+    return targets_of(g, group, "attacks")
 
 
 def hostile_groups(g: nx.MultiDiGraph, host: str, victim: str) -> list[str]:

@@ -104,6 +104,12 @@ def test_a_new_kind_passes_and_broken_ones_fail(registered: None) -> None:
     with pytest.raises(ContractError, match="strike_state"):
         check_actor_type(Shouter)
 
+    class Unregistered(Envoy):
+        """Same kind as Envoy, never registered."""
+
+    with pytest.raises(ContractError, match="another class is registered"):
+        check_actor_type(Unregistered)
+
 
 def envoy_model(*extra: str) -> EscalationModel:
     return EscalationModel(envoy_settings(*extra), replicates=np.arange(3))
