@@ -6,10 +6,11 @@ Public API: :func:`run_calibration` (what ``escalation calibrate`` runs), :func:
 """
 
 from sim.calibration.abc_smc import Generation, Result, abc_smc
-from sim.calibration.cli import run_calibration
-from sim.calibration.fit import posterior_arrays
+from sim.calibration.command import run_calibration
 from sim.calibration.priors import Marginal, Prior, prior_from_config
 from sim.calibration.targets import Targets, build_targets, distances, fit_flags
+
+from sim.posterior import posterior_arrays
 
 __all__ = [
     "Generation",

@@ -25,25 +25,10 @@ from sim.calibration.priors import Prior, prior_from_config
 from sim.calibration.targets import Targets, build_targets, distances, fit_flags
 from tqdm import tqdm
 
-from sim.errors import ConfigError
 from sim.eventlog import write_atomic
 from sim.model import EscalationModel
+from sim.posterior import set_key, systematic_indices
 from sim.settings import Settings
-
-
-def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
-    """Set a dotted key in a nested dict.
-
-    Raises:
-        ConfigError: If a part of the key does not exist.
-    """
-    node = raw
-    parts = key.split(".")
-    for part in parts[:-1]:
-        if not isinstance(node, dict) or part not in node:
-            raise ConfigError(f"calibration.priors.{key}: no such config key")
-        node = node[part]
-    node[parts[-1]] = value
 
 
 @dataclass
@@ -129,9 +114,7 @@ def fit_numbers(sim: ModelSimulator, thetas: np.ndarray, call: int) -> dict[str,
 
 def resample(gen: Generation, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` particles drawn by weight (systematic resampling)."""
-    cum = np.cumsum(gen.weights)
-    u = (rng.random() + np.arange(n)) / n
-    return gen.particles[np.minimum(np.searchsorted(cum, u), len(cum) - 1)]
+    return gen.particles[systematic_indices(gen.weights, n, rng)]
 
 
 def calibrate(
@@ -282,42 +265,3 @@ def _write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-
-
-def posterior_arrays(path: str | Path, n: int, seed: int) -> dict[str, np.ndarray]:
-    """Per-replicate parameter arrays drawn by weight from saved posterior particles.
-
-    Args:
-        path: ``posterior.parquet``, the calibration directory holding it, or the name of
-            a posterior shipped in ``calibration/posterior/`` (``baseline``).
-        n: Number of replicates.
-        seed: Seed of the draw (the run's seed: same run, same draws).
-
-    Raises:
-        ConfigError: If the file is missing or malformed.
-    """
-    p = Path(path)
-    p = p / "posterior.parquet" if p.is_dir() else p
-    if not p.is_file() and str(path).isidentifier():
-        # A name: the posterior shipped with the package (calibration/posterior/NAME.parquet).
-        from importlib import resources
-
-        p = Path(str(resources.files("sim.calibration").joinpath(f"posterior/{path}.parquet")))
-    if not p.is_file():
-        raise ConfigError(f"posterior: {p} not found (run `escalation calibrate` first)")
-    table = pd.read_parquet(p)
-    if "weight" not in table.columns:
-        raise ConfigError(f"posterior: {p} has no weight column")
-    keys = [c for c in table.columns if c not in ("weight", "distance")]
-    gen = Generation(
-        table[keys].to_numpy(),
-        (table["weight"] / table["weight"].sum()).to_numpy(),
-        table["distance"].to_numpy(),
-        0.0,
-        0,
-        0.0,
-        0.0,
-        0.0,
-    )
-    draws = resample(gen, n, np.random.default_rng(seed))
-    return {k: draws[:, j] for j, k in enumerate(keys)}

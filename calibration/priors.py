@@ -12,8 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import ConfigError
-from sim.ladder import suggest
+from sim.errors import ConfigError, suggest
 
 #: Named prior distributions.
 DISTRIBUTIONS = ("uniform", "int_uniform", "normal")

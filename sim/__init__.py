@@ -3,7 +3,7 @@
 The public API is what ``__all__`` lists; everything else is internal.
 """
 
-from sim.agents import Actor, Channel, actor_types, register_actor
+from sim.agents import Actor, Channel, actor_types, register_actor, unregister_actor
 from sim.api import build_model, events, load_settings, run_figures, run_scenario
 from sim.contracts import ContractError, check_actor_type
 from sim.errors import ConfigError
@@ -48,4 +48,5 @@ __all__ = [
     "run_figures",
     "run_scenario",
     "simulate",
+    "unregister_actor",
 ]

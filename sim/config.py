@@ -27,7 +27,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, suggest
 
 CONFIG_MODULE = "sim.configs"
 SCENARIO_GROUP = "scenario"
@@ -146,6 +146,19 @@ def register_scenarios() -> list[str]:
     return names
 
 
+#: Short override keys accepted on the command line.
+SHORT_KEYS = ("replicates", "days", "seed", "workers", "chunk_size", "max_hours")
+
+
+def expand_short(overrides: Sequence[str]) -> list[str]:
+    """Turn ``replicates=...`` and friends into ``simulation.replicates=...``."""
+    out = []
+    for o in overrides:
+        key = o.split("=", 1)[0]
+        out.append(f"simulation.{o}" if key in SHORT_KEYS and "=" in o else o)
+    return out
+
+
 def check_conflicts(overrides: Sequence[str]) -> None:
     """Refuse the same key given twice with different values (which one did the user mean?).
 
@@ -179,8 +192,6 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
     names = register_configs()
     check_conflicts(overrides)
     if scenario not in names:
-        from sim.ladder import suggest
-
         raise ConfigError(f"scenario: unknown scenario {scenario!r}{suggest(scenario, names)}")
     GlobalHydra.instance().clear()
     try:
@@ -200,8 +211,6 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
 
 def _unknown_key(key: str, scenario: str) -> str:
     """A one-line message for an override of a key that does not exist, with suggestions."""
-    from sim.ladder import suggest
-
     base: Any = compose_config(scenario)
     parts = key.split(".")
     node = base

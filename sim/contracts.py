@@ -19,14 +19,9 @@ import pickle
 import numpy as np
 from omegaconf import DictConfig, open_dict
 
-from sim.agents import (
-    BUILT_IN_KINDS,
-    Actor,
-    allowed_rungs,
-    get_actor_type,
-    kind_family,
-)
+from sim.agents import Actor, get_actor_type
 from sim.config import compose_config
+from sim.kinds import BUILT_IN, kind_family
 from sim.model import EscalationModel
 from sim.policies import registered_policies
 from sim.settings import Settings
@@ -60,7 +55,7 @@ def contract_config(
     )
     roster = {str(k): str(v.kind) for k, v in cfg.actors.items() if v is not None}
     family = kind_family(kind)
-    built_in = next((k for k in family if k in BUILT_IN_KINDS), None)
+    built_in = next((k for k in family if k in {b.name for b in BUILT_IN}), None)
     if built_in is not None:
         actor_id = next(a for a, k in roster.items() if k == built_in)
         with open_dict(cfg):
@@ -140,7 +135,7 @@ def check_actor_type(kind: str | type[Actor], replicates: int = 64, days: int = 
         "results depend on the order in which agents decide (mutate shared state in "
         "apply, not decide)",
     )
-    allowed = allowed_rungs(name, settings.ladder)
+    allowed = settings.ladder.allowed(name)
     agent = first.actors[actor_id]
     _require(isinstance(agent, cls), name, "the model built another class for it")
     for ch in agent.channels:

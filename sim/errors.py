@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
 
 class ConfigError(ValueError):
     """A config, scenario or seeds file is invalid.
@@ -10,3 +13,9 @@ class ConfigError(ValueError):
     ``actors.pakistan.policy.name: unknown policy 'tit_for_tatt' (did you mean
     'tit_for_tat'?)``. The command line prints it and exits with status 2.
     """
+
+
+def suggest(name: str, valid: Sequence[str]) -> str:
+    """A ' (did you mean ...?)' hint for a misspelt name, or ''."""
+    close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.5)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""

@@ -10,14 +10,14 @@ change.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, suggest
+from sim.kinds import kind_family, kinds
 
 #: Roles the engine's mechanisms need, with what each means.
 REQUIRED_ROLES: dict[str, str] = {
@@ -78,12 +78,6 @@ class Rung:
     casualties_mean: float = 0.0
 
 
-def suggest(name: str, valid: Sequence[str]) -> str:
-    """A ' (did you mean ...?)' hint for a misspelt name, or ''."""
-    close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.5)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-
-
 @dataclass
 class Ladder:
     """An ordered escalation ladder.
@@ -116,18 +110,15 @@ class Ladder:
                     f"{scores[i - 1]} for {names[i - 1]!r}; rungs must run from cooperation to "
                     "conflict"
                 )
-        # Imported here: actor types import this module.
-        from sim.agents import actor_types
-
-        kinds = list(actor_types())
+        known = list(kinds())
         for i, r in enumerate(self.rungs):
             if not -10.0 <= r.goldstein <= 10.0:
                 raise ConfigError(f"ladder.rungs[{i}].goldstein: {r.goldstein} outside [-10, 10]")
-            bad = [k for k in r.used_by if k not in kinds]
+            bad = [k for k in r.used_by if k not in known]
             if bad:
                 raise ConfigError(
                     f"ladder.rungs[{i}].used_by: unknown actor kind {bad[0]!r}"
-                    f"{suggest(bad[0], kinds)}"
+                    f"{suggest(bad[0], known)}"
                 )
             if not (r.casualties_mean >= 0.0 and np.isfinite(r.casualties_mean)):
                 raise ConfigError(
@@ -227,6 +218,21 @@ class Ladder:
         if hits.size == 0:
             raise ConfigError(f"rung {name!r} is not a state escalation level")
         return int(hits[0])
+
+    def allowed(self, kind: str) -> set[str]:
+        """Names of the rungs an actor of ``kind`` may take (``none`` included).
+
+        Those whose ``used_by`` lists the kind or a kind it derives from, plus the rungs
+        the kinds declare (:attr:`sim.kinds.Kind.rungs`).
+        """
+        family = kind_family(kind)
+        out = {r.name for r in self.rungs if any(k in r.used_by for k in family)}
+        out.add(self.roles.get("none", "none"))
+        known = kinds()
+        for k in family:
+            if k in known:
+                out.update(known[k].rungs)
+        return out
 
     @property
     def top_level(self) -> int:

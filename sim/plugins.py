@@ -3,6 +3,11 @@
 Two groups are read, each once and only when its registry is first consulted:
 ``escalation.policies`` (policy classes) and ``escalation.actors`` (actor types). Users
 install such packages on purpose; configs still only name what is registered.
+
+A registry that sits low in the layers (the actor-kind declarations in
+:mod:`sim.kinds`) asks for its group with :func:`load_group`; the layer that owns the
+classes (:mod:`sim.agents`) says how to check and register them with
+:func:`handle_group`. So the registry never imports the classes' module.
 """
 
 from __future__ import annotations
@@ -13,6 +18,18 @@ from importlib.metadata import entry_points
 from typing import Any
 
 _LOADED: set[str] = set()
+_HANDLERS: dict[str, tuple[type, Callable[[Any], Any]]] = {}
+
+
+def handle_group(group: str, base: type, register: Callable[[Any], Any]) -> None:
+    """Say how the entry points of ``group`` are checked and registered."""
+    _HANDLERS[group] = (base, register)
+
+
+def load_group(group: str) -> None:
+    """Load ``group``'s entry points with its handler, once (no-op without a handler)."""
+    if group in _HANDLERS:
+        load_plugins(group, *_HANDLERS[group])
 
 
 def load_plugins(group: str, base: type, register: Callable[[Any], Any]) -> None:

@@ -14,18 +14,8 @@ from typing import Any
 
 import networkx as nx
 
-from sim.errors import ConfigError
-from sim.ladder import suggest
-
-#: Built-in relation types, each with the actor kinds it links (source kind, target kind).
-#: Actor types add their own (``Actor.relations``; see :func:`sim.agents.relation_types`).
-RELATION_TYPES: dict[str, tuple[str, str]] = {
-    "border": ("state", "state"),
-    "rivalry": ("state", "state"),
-    "hosts": ("state", "militant"),
-    "attacks": ("militant", "state"),
-    "leverage": ("mediator", "state"),
-}
+from sim.errors import ConfigError, suggest
+from sim.kinds import kind_family, relation_types
 
 
 def build_graph(
@@ -46,9 +36,6 @@ def build_graph(
     Raises:
         ConfigError: On unknown actors or relation types, or kinds that do not fit.
     """
-    # Imported here: actor types import this module for the built-in relation types.
-    from sim.agents import kind_family, relation_types
-
     types = relation_types()
     g = nx.MultiDiGraph()
     for actor_id, kind in actors.items():

@@ -32,10 +32,13 @@ import pyarrow as pa
 import yaml
 from tqdm import tqdm
 
+from sim import relations as rel
+from sim.errors import ConfigError
 from sim.eventlog import event_table, write_atomic
 from sim.metrics import Accumulator, replicate_outcomes, summarise
 from sim.model import EscalationModel
 from sim.settings import Settings
+from sim.timeline import load_timeline
 
 
 @dataclass
@@ -112,8 +115,6 @@ def plan_chunks(settings: Settings) -> int:
     Raises:
         ConfigError: If the run is estimated to take longer than ``simulation.max_hours``.
     """
-    from sim.errors import ConfigError
-
     sim = settings.simulation
     channels = max(len(settings.relations), len(settings.actors))
     per_replicate = sim.days * channels * 4 + 2048  # history, draws and per-actor state
@@ -236,9 +237,6 @@ def observed_paths(settings: Settings, model: EscalationModel) -> dict[str, list
 
     Only channels whose actors the timeline names are included (none for other rosters).
     """
-    from sim import relations as rel
-    from sim.timeline import load_timeline
-
     timeline = load_timeline()
     named = timeline.actors()
     out = {}

@@ -15,48 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import ConfigError
-from sim.ladder import Ladder, suggest
+from sim.errors import ConfigError, suggest
+from sim.kinds import get_kind
+from sim.ladder import Ladder
+from sim.params import Param, check_value
 from sim.policies import get_policy
-from sim.policies.base import Param, check_value, resolve_params
-
-#: Parameters of each built-in actor kind: default, range and meaning (see docs/model.md).
-ACTOR_PARAMS: dict[str, dict[str, Param]] = {
-    "state": {
-        "max_step": Param(4, 0, 100, "rungs a state can climb above yesterday's level in a day"),
-        "willingness": Param(0.05, 0.0, 1.0, "daily base probability of agreeing to de-escalate"),
-        "settled_bonus": Param(0.6, 0.0, 1.0, "added willingness once every strike is answered"),
-        "mediation_receptiveness": Param(
-            0.3, 0.0, 1.0, "added willingness once mediation is offered"
-        ),
-        "pressure_on_willingness": Param(0.5, 0.0, 1.0, "willingness lost per unit of pressure"),
-        "pressure0": Param(0.2, 0.0, 1.0, "baseline domestic pressure"),
-        "pressure_sensitivity": Param(0.3, 0.0, 1.0, "P(one rung more) per unit of pressure"),
-        "pressure_decay": Param(0.15, 0.0, 1.0, "daily decay of pressure toward its baseline"),
-        "casualty_pressure": Param(0.03, 0.0, 1.0, "pressure per citizen killed"),
-        "violation_pressure": Param(0.3, 0.0, 1.0, "pressure per day its territory is struck"),
-        "citizen_share": Param(1.0, 0.0, 1.0, "share of deaths on its soil that are its citizens"),
-        "return_rate": Param(
-            0.3, 0.0, 1.0, "daily P(returning a recalled ambassador) after agreement"
-        ),
-    },
-    "mediator": {
-        "restraint_effect": Param(0.3, 0.0, 1.0, "P(a state steps down one rung) after an appeal"),
-        "leverage_effect": Param(
-            0.5, 0.0, 1.0, "P(leverage caps a state's level), times the edge weight"
-        ),
-    },
-    "militant": {
-        "attack_rate": Param(0.01, 0.0, 1.0, "daily attack probability at full capacity"),
-        "capacity0": Param(1.0, 0.0, 1.0, "initial (and long-run) capacity"),
-        "degrade": Param(0.4, 0.0, 1.0, "share of capacity a strike on its bases destroys"),
-        "recovery": Param(0.03, 0.0, 1.0, "daily recovery of capacity toward capacity0"),
-        "provocation": Param(
-            1.0, 0.0, 100.0, "relative rise of the attack rate right after a strike"
-        ),
-        "provocation_decay": Param(0.2, 0.0, 1.0, "daily decay of that provocation"),
-    },
-}
+from sim.policies.base import resolve_params
+from sim.posterior import posterior_arrays, set_key
+from sim.submodels import MECHANISM_PARAMS
 
 #: The config's top-level sections.
 TOP_LEVEL_KEYS = (
@@ -72,14 +38,6 @@ TOP_LEVEL_KEYS = (
     "posterior",
     "calibration",
 )
-
-#: Dyad-level mechanism parameters (``mechanisms:`` in the config).
-MECHANISM_PARAMS: dict[str, Param] = {
-    "hostility_decay": Param(0.1, 0.0, 1.0, "daily decay of a dyad's hostility"),
-    "hostility_gain": Param(
-        0.5, 0.0, 1.0, "hostility added by the day's top level (scaled to [0,1])"
-    ),
-}
 
 
 @dataclass
@@ -199,8 +157,6 @@ class Settings:
         if raw.get("posterior"):
             # Forecasts that carry the calibration's uncertainty: each replicate's
             # parameters are drawn (by weight, seeded by the run's seed) from the particles.
-            from sim.calibration.fit import posterior_arrays, set_key
-
             for key, values in posterior_arrays(raw["posterior"], sim.replicates, sim.seed).items():
                 set_key(raw, key, values)
         ladder = Ladder.from_config(_mapping(raw["ladder"], "ladder"))
@@ -325,9 +281,6 @@ def _params(given: dict[str, Any], spec: Mapping[str, Param], where: str, n: int
 
 
 def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]:
-    # Imported here: actor types import this module for the built-in parameters.
-    from sim.agents import get_actor_type
-
     actors: dict[str, ActorSpec] = {}
     for actor_id, body in cfg.items():
         if body is None:  # removed by an overlay
@@ -335,8 +288,8 @@ def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]
         where = f"actors.{actor_id}"
         a = _mapping(body, where)
         kind = str(a.pop("kind", ""))
-        cls = get_actor_type(kind, f"{where}.kind")
-        for name in cls.rungs:
+        decl = get_kind(kind, f"{where}.kind")
+        for name in decl.rungs:
             if name not in ladder.index:
                 raise ConfigError(
                     f"{where}.kind: a {kind} takes the rung {name!r}, which the ladder "
@@ -344,7 +297,7 @@ def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]
                 )
         label = str(a.pop("label", actor_id))
         policy_cfg = a.pop("policy", None)
-        role = cls.policy_role
+        role = decl.policy_role
         policy, policy_params = None, {}
         if role is not None:
             pc = _mapping(policy_cfg, f"{where}.policy") if policy_cfg is not None else {}
@@ -355,7 +308,7 @@ def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]
             policy_params = resolve_params(pcls, pc, ladder, n, where=f"{where}.policy")
         elif policy_cfg is not None:
             raise ConfigError(f"{where}.policy: a {kind} takes no policy")
-        params = _params(a, cls.params, where, n)
+        params = _params(a, decl.params, where, n)
         actors[actor_id] = ActorSpec(actor_id, kind, label, policy, policy_params, params)
     if not actors:
         raise ConfigError("actors: the roster is empty")
@@ -365,8 +318,6 @@ def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]
 def _events(
     items: list[dict[str, Any]], actors: dict[str, ActorSpec], ladder: Ladder, days: int
 ) -> list[EventSpec]:
-    from sim.agents import allowed_rungs
-
     out = []
     for e in items:
         where = f"events.{e.get('id', '?')}"
@@ -385,7 +336,7 @@ def _events(
         if rung not in ladder.index:
             raise ConfigError(f"{where}.rung: unknown rung {rung!r}{suggest(rung, ladder.names)}")
         kind = actors[actor].kind
-        if rung not in allowed_rungs(kind, ladder):
+        if rung not in ladder.allowed(kind):
             raise ConfigError(f"{where}.rung: a {kind} cannot take {rung!r}")
         day = _int(e.get("day", 0), f"{where}.day", 0, 10**6)
         if day >= days:

@@ -16,8 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sim.errors import ConfigError
-from sim.ladder import Ladder, suggest
+from sim.config import load_yaml
+from sim.errors import ConfigError, suggest
+from sim.ladder import Ladder
 
 SOURCE_FILES = ("000_35208569d043b585.txt", "003_bede1a2adb19394d.txt")
 
@@ -176,8 +177,6 @@ def _packaged_timeline() -> Timeline:
 
 
 def _load_timeline(path: Path) -> Timeline:
-    from sim.config import load_yaml
-
     p = path
     if not p.is_file():
         raise ConfigError(f"seeds: timeline file {p} not found")

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import pytest
 
-from sim.agents import ACTOR_TYPES, Actor, StateActor, actor_types, register_actor
+from sim.agents import Actor, StateActor, actor_types, register_actor, unregister_actor
 from sim.config import compose_config
 from sim.contracts import ContractError, check_actor_type
 from sim.errors import ConfigError
@@ -92,7 +92,7 @@ def registered() -> Iterator[None]:
         register_actor(cls)
     yield
     for cls in (Envoy, Meddler, Shouter, Hawk, LoudEnvoy):
-        ACTOR_TYPES.pop(cls.kind)
+        unregister_actor(cls.kind)
 
 
 def test_a_new_kind_passes_and_broken_ones_fail(registered: None) -> None:
@@ -203,3 +203,57 @@ def test_registering_checks_the_declaration() -> None:
 
     with pytest.raises(ValueError, match="already registered"):
         register_actor(Impostor)
+
+
+class Drill(Envoy):
+    """Takes a force-level rung on a drill day, but declares that its acts never harm."""
+
+    kind = "drill"
+    relations = {"drills_near": "state"}
+    rungs = ("strike_state",)
+
+    def act(self) -> Mapping[int, np.ndarray]:
+        return {
+            i: np.full(self.model.n, self.rung_index("strike_state"), np.int8) for i in self.plan
+        }
+
+    def harms(self, channel: object, today: object) -> None:
+        return None
+
+    def violates(self, channel: object, today: object) -> None:
+        return None
+
+
+def test_effects_ask_the_acting_kind_what_its_acts_do() -> None:
+    """The casualty submodel dispatches through the kind's own methods, built-in or not."""
+    register_actor(Drill)
+    try:
+        extra = [
+            "simulation.replicates=50",
+            "simulation.days=6",
+            "+actors.drill={kind: drill}",
+            "+relations.drill={source: drill, target: iran, type: drills_near}",
+        ]
+        m = EscalationModel(Settings.from_config(compose_config("baseline", extra))).run()
+        (ch,) = m.actors["drill"].channels
+        assert (m.history[1:, ch.index] == m.ladder.index["strike_state"]).all()
+        assert not m.deaths[:, ch.index].any()  # its own harms() says it never kills
+
+        class LiveDrill(Drill):
+            """The same acts with the default effects: force kills and violates soil."""
+
+            kind = "live_drill"
+            harms = Actor.harms
+            violates = Actor.violates
+
+        register_actor(LiveDrill)
+        live = EscalationModel(
+            Settings.from_config(
+                compose_config("baseline", [*extra, "actors.drill.kind=live_drill"])
+            )
+        ).run()
+        (ch,) = live.actors["drill"].channels
+        assert live.deaths[:, ch.index].sum() > 0
+    finally:
+        unregister_actor("drill")
+        unregister_actor("live_drill")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import run
+from sim.app import run
 from sim.config import compose_config
 from sim.report.compare import write_comparison
 

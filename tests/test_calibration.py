@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sim.calibration.cli import run_calibration
-from sim.calibration.fit import posterior_arrays
+from sim.calibration.command import run_calibration
 
 from sim.config import compose_config
 from sim.errors import ConfigError
+from sim.posterior import posterior_arrays
 from sim.settings import Settings
 
 BIN = Path(sys.executable).with_name("escalation")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import run
+from sim.app import run
 from sim.config import compose_config, scenario_files
 from sim.report.compare import comparison_figures, config_diff, load_sources, write_comparison
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import run
+from sim.app import run
 from sim.config import compose_config
 from sim.eventlog import read_events
 from sim.runner import replay, simulate

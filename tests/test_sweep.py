@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.designs import design_from_config
 from sim.sweep.aggregate import aggregate
-from sim.sweep.designs import design_from_config
 from sim.sweep.launcher import split_overrides
 
 BIN = Path(sys.executable).with_name("escalation")

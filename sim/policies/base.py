@@ -12,23 +12,22 @@ names a Python object. Research code registers its own with
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from sim.errors import ConfigError
-from sim.ladder import Ladder, suggest
+from sim.errors import ConfigError, suggest
+from sim.kinds import ROLES
+from sim.ladder import Ladder
+from sim.params import Param, check_value
 from sim.plugins import load_plugins
 from sim.rng import Draws
 
 #: Mediator action codes, in the order of their rungs' roles.
 MEDIATOR_ACTIONS = ("none", "appeal", "mediate", "leverage")
 M_NONE, M_APPEAL, M_MEDIATE, M_LEVERAGE = range(4)
-
-ROLES = ("state", "mediator")
 
 
 @dataclass(frozen=True)
@@ -45,25 +44,6 @@ class Traits:
     role: str
     stochastic: bool
     memory_depth: float
-
-
-@dataclass(frozen=True)
-class Param:
-    """A declared policy parameter.
-
-    Attributes:
-        default: Default value.
-        low: Smallest valid value (inclusive).
-        high: Largest valid value (inclusive).
-        doc: One line on what it means.
-        rung: If true the value is a rung name, resolved to a state level.
-    """
-
-    default: Any
-    low: float = -math.inf
-    high: float = math.inf
-    doc: str = ""
-    rung: bool = False
 
 
 @dataclass
@@ -250,41 +230,3 @@ def resolve_params(
             continue
         out[key] = check_value(f"{prefix}.{key}", value, spec.low, spec.high, n)
     return out
-
-
-def check_value(field: str, value: Any, low: float, high: float, n: int) -> Any:
-    """Validate a scalar or per-replicate array parameter value.
-
-    Returns:
-        A float, an int (for int defaults) or a float64 array of shape (n,).
-
-    Raises:
-        ConfigError: If the value is not numeric, NaN, infinite where a bound is
-            finite, out of [low, high], or an array whose length is not n.
-    """
-    if isinstance(value, bool):
-        raise ConfigError(f"{field}: expected a number, got {value!r}")
-    if isinstance(value, list | tuple | np.ndarray):
-        arr = np.asarray(value, dtype=np.float64)
-        if arr.ndim != 1 or arr.shape[0] != n:
-            raise ConfigError(
-                f"{field}: a per-replicate array must have length {n} (replicates), "
-                f"got shape {arr.shape}"
-            )
-        if np.isnan(arr).any():
-            raise ConfigError(f"{field}: NaN in per-replicate array")
-        if (arr < low).any() or (arr > high).any():
-            bad = arr[(arr < low) | (arr > high)][0]
-            raise ConfigError(f"{field}: {bad} outside [{low}, {high}]")
-        return arr
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{field}: expected a number, got {value!r}") from None
-    if math.isnan(x):
-        raise ConfigError(f"{field}: NaN is not a valid value")
-    if not low <= x <= high:
-        raise ConfigError(f"{field}: {value} outside [{low}, {high}]")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
-    return x

@@ -2,7 +2,7 @@
 
 Configured in ``configs/config.yaml`` under ``hydra.callbacks`` (ours, not user input). In
 Hydra 1.3.8 a job that raises makes the multirun skip ``on_multirun_end``, so jobs catch
-their own failures (``sim.cli._task`` writes ``status.json``) and aggregation can also be
+their own failures (``sim.app.task`` writes ``status.json``) and aggregation can also be
 run on its own: ``escalation aggregate SWEEP_DIR``.
 """
 

@@ -11,7 +11,7 @@ command line, sweeper and callbacks, and changes how jobs are run:
 2. one config is composed through Hydra per distinct set of structural overrides;
 3. each job applies its value overrides to a copy with Hydra's own code
    (:meth:`ConfigLoaderImpl._apply_overrides_to_config`), so ``+key=``, ``~key`` and
-   unknown keys behave exactly as in a Hydra job, and runs :func:`sim.cli.run`;
+   unknown keys behave exactly as in a Hydra job, and runs :func:`sim.app.run`;
 4. jobs run in ``n_jobs`` spawned worker processes (in the launcher's own process when
    ``n_jobs`` is 1).
 
@@ -106,7 +106,7 @@ def run_task(task: JobTask) -> tuple[int, str, str | None]:
     """
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
 
-    from sim.cli import _write_failure, run
+    from sim.app import run, write_failure
     from sim.runner import write_text
     from sim.sweep.aggregate import job_status
 
@@ -125,7 +125,7 @@ def run_task(task: JobTask) -> tuple[int, str, str | None]:
         write_text(hydra_dir / "config.yaml", OmegaConf.to_yaml(cfg))
         run(cfg, out, progress=False, sweep=True)
     except Exception as exc:  # a failed job must not lose the others' results
-        _write_failure(out, exc)
+        write_failure(out, exc)
         print(f"[job] {out.name}: FAILED: {exc}", file=sys.stderr, flush=True)
     status = job_status(out)
     return task.num, str(status.get("status")), status.get("error")
@@ -134,7 +134,7 @@ def run_task(task: JobTask) -> tuple[int, str, str | None]:
 def _worker_init() -> None:
     import gc
 
-    import sim.cli
+    import sim.app
     import sim.runner
     import sim.sweep.aggregate  # noqa: F401  (import once, before freezing)
 

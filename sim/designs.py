@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.errors import ConfigError
-from sim.ladder import suggest
+from sim.errors import ConfigError, suggest
 
 METHODS = ("sobol", "lhs")
 

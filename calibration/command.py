@@ -61,8 +61,7 @@ def main(argv: list[str]) -> int:
     """``escalation calibrate [OVERRIDES...]``."""
     import hydra
 
-    from sim.cli import expand_short
-    from sim.config import register_configs
+    from sim.config import expand_short, register_configs
 
     register_configs()
     overrides = [

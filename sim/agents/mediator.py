@@ -1,0 +1,84 @@
+"""Mediators: watch the states they hold leverage over and act by their policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import relations as rel
+from sim.agents.base import Actor, Channel, register_actor
+from sim.kinds import MEDIATOR
+from sim.policies import M_NONE, MediatorObservation
+
+if TYPE_CHECKING:  # annotations only
+    from sim.model import EscalationModel
+    from sim.settings import ActorSpec
+    from sim.submodels import Today
+
+
+@register_actor
+class MediatorActor(Actor):
+    """A mediator: watches the states it holds leverage over and acts by its policy.
+
+    One channel per state it holds leverage over; the same action goes to each.
+    """
+
+    kind = MEDIATOR.name
+    params = MEDIATOR.params
+    policy_role = MEDIATOR.policy_role
+    connect_order = 1
+
+    def __init__(self, model: EscalationModel, spec: ActorSpec) -> None:
+        super().__init__(model, spec)
+        self.policy = self.make_policy(spec, "mediator")
+        self.offered = np.zeros(model.n, dtype=bool)
+        self.weights: dict[str, float] = {}
+        self.plan = np.zeros(model.n, dtype=np.int8)
+
+    def connect(self) -> None:
+        """Open one channel toward each state it holds leverage over."""
+        self.weights = rel.leverage(self.model.graph, self.actor_id)
+        for target in self.weights:
+            self.model.add_channel(self, target, kind=MEDIATOR.name)
+
+    def decide(self) -> None:
+        """Choose none, appeal, mediate or leverage from the watched dyads."""
+        m = self.model
+        if not self.channels:
+            self.plan = np.full(m.n, M_NONE, dtype=np.int8)
+            return
+        watched = [d for d, pair in enumerate(m.dyads) if set(pair) <= set(self.weights)]
+        if watched:
+            max_level = np.max([m.dyad_level(d) for d in watched], axis=0)
+            crisis_days = np.max(
+                [np.where(m.crisis_open[d], m.day - m.crisis_start[d], 0) for d in watched], axis=0
+            )
+            peak = np.max([m.crisis_peak[d] for d in watched], axis=0)
+            hostility = np.max([m.hostility[d] for d in watched], axis=0)
+        else:
+            max_level = crisis_days = peak = np.zeros(m.n, dtype=np.int16)
+            hostility = np.zeros(m.n)
+        obs = MediatorObservation(
+            day=m.day,
+            max_level=max_level,
+            crisis_days=crisis_days,
+            crisis_peak=peak,
+            offered=self.offered,
+            hostility=hostility,
+        )
+        self.plan = self.policy.decide(obs, self.draws(self.channels[0], "policy"))
+
+    def act(self) -> Mapping[int, np.ndarray]:
+        """Today's action, as a rung, toward every watched state."""
+        rung = self.model.r_mediator[self.plan]
+        return {c.index: rung for c in self.channels}
+
+    def harms(self, channel: Channel, today: Today) -> np.ndarray | None:
+        """Words and leverage kill no one."""
+        return None
+
+    def violates(self, channel: Channel, today: Today) -> np.ndarray | None:
+        """Nor do they strike territory."""
+        return None

@@ -1,0 +1,174 @@
+"""What each subcommand of ``escalation`` does, given its parsed arguments.
+
+:mod:`sim.cli` only parses the command line and dispatches here. Each function takes the
+subcommand's remaining arguments and returns an exit status: 0 done, 1 some jobs of a
+sweep failed, 2 bad input (one line on stderr naming the field, nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.errors import ConfigError
+
+
+def run(argv: list[str]) -> int:
+    """``escalation run [OVERRIDES...] [-m]``: a scenario, or a sweep, through Hydra."""
+    import hydra
+
+    from sim import app
+    from sim.config import check_conflicts, compose_config, expand_short, register_configs
+    from sim.model import EscalationModel
+    from sim.runner import plan_chunks
+    from sim.settings import Settings
+    from sim.sweep.callbacks import LAST_SWEEP
+    from sim.sweep.launcher import register
+
+    register_configs()
+    flags = [a for a in argv if a.startswith("-")]
+    overrides = expand_short([a for a in argv if not a.startswith("-")])
+    try:
+        check_conflicts(overrides)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for o in overrides:
+        if "_target_" in o:
+            key = o.split("=", 1)[0]
+            print(
+                f"error: {key}: '_target_' is not allowed (configs cannot name code)",
+                file=sys.stderr,
+            )
+            return 2
+    if not flags:
+        # Validate before Hydra creates a run directory: a typo costs no files.
+        try:
+            scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+            rest = [o for o in overrides if not o.startswith("scenario=")]
+            settings = Settings.from_config(compose_config(scen[-1] if scen else "baseline", rest))
+            plan_chunks(settings)
+            # Building a one-replicate model checks the roster, relations and events too.
+            EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    if flags and any(o.startswith("design=") for o in overrides):
+        try:
+            overrides = _expand_design(overrides)
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    # Configs come from the ConfigStore (registered above), not from a search-path folder.
+    main_fn: Any = hydra.main(
+        config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
+    )(app.task)
+    sys.argv = ["escalation", *flags, *overrides]
+    register()
+    LAST_SWEEP.clear()
+    main_fn()
+    if "table" in LAST_SWEEP:
+        import pandas as pd
+
+        table = pd.read_parquet(LAST_SWEEP["table"], columns=["status"])
+        bad = int((table["status"] != "complete").sum())
+        print(f"Sweep directory: {Path(LAST_SWEEP['dir']).resolve()}")
+        if bad:
+            print(
+                f"{bad} of {len(table)} job(s) did not complete: see sweep.parquet", file=sys.stderr
+            )
+            return 1
+    return 0
+
+
+def _expand_design(overrides: list[str]) -> list[str]:
+    """Add ``design.point=range(0,N)`` so a design runs one job per point."""
+    if any(o.startswith("design.point=") for o in overrides):
+        return overrides
+    from sim.config import compose_config
+    from sim.designs import design_from_config
+
+    scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+    # The design's own settings (design=NAME, design.n=..., not sweeps) decide its size.
+    own = [o for o in overrides if o.startswith("design") and "," not in o]
+    cfg = compose_config(scen[-1] if scen and "," not in scen[-1] else "baseline", own)
+    design = design_from_config(cfg.design)
+    return [*overrides, f"design.point=range(0,{len(design)})"]
+
+
+def report(argv: list[str]) -> int:
+    """``escalation report DIR... [-o FILE]``: compare runs and sweeps in one page."""
+    ap = argparse.ArgumentParser(prog="escalation report", description="Compare runs and sweeps.")
+    ap.add_argument("dirs", nargs="+", help="run directories and sweep roots")
+    ap.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
+    args = ap.parse_args(argv)
+    from sim.report.compare import write_comparison
+
+    try:
+        out = write_comparison(args.dirs, args.output)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Report: {out.resolve()} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def aggregate(argv: list[str]) -> int:
+    """``escalation aggregate SWEEP_DIR``: rebuild a sweep's table and report."""
+    if len(argv) != 1:
+        print("usage: escalation aggregate SWEEP_DIR", file=sys.stderr)
+        return 2
+    from sim.sweep.aggregate import aggregate as aggregate_sweep
+
+    try:
+        table = aggregate_sweep(argv[0])
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Sweep table: {table}")
+    report_html = table.parent / "report.html"
+    if report_html.exists():
+        print(f"Report: {report_html}")
+    return 0
+
+
+def scenarios(argv: list[str]) -> int:
+    """``escalation scenarios``: list the scenario library."""
+    from sim.config import load_yaml, scenario_files
+
+    for name, path in scenario_files().items():
+        scen = load_yaml(path).get("scenario", {}) or {}
+        title = str(scen.get("title", ""))
+        desc = " ".join(str(scen.get("description", "")).split())
+        line = f"{title}: {desc}" if title else desc
+        print(f"{name:24s} {line if len(line) <= 96 else line[:95] + '…'}")
+    return 0
+
+
+def replay(argv: list[str]) -> int:
+    """``escalation replay RUN_DIR REPLICATE``: one replicate's path, re-simulated alone."""
+    if len(argv) != 2 or not argv[1].isdigit():
+        print("usage: escalation replay RUN_DIR REPLICATE", file=sys.stderr)
+        return 2
+    from sim.runner import replay as replay_one
+
+    try:
+        model = replay_one(argv[0], int(argv[1]))
+    except (ConfigError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    df = model.paths()
+    df = df[df["action"] != "none"]
+    print(df.to_string(index=False))
+    return 0
+
+
+def calibrate(argv: list[str]) -> int:
+    """``escalation calibrate [OVERRIDES...]``: fit the model by ABC-SMC."""
+    from sim.calibration.command import main
+
+    return main(argv)

@@ -1,0 +1,54 @@
+"""Mediation: what mediators' acts do to the states they watch.
+
+Before the states decide (:func:`influence`), for each state ``s`` over the mediators
+``m`` holding leverage over it, from yesterday's acts::
+
+    P(step down one rung) = 1 - prod_m (1 - restraint_effect_m * [m appealed or offered])
+    P(leverage binds)     = 1 - prod_m (1 - leverage_effect_m * w_ms * [m applied leverage])
+
+with ``w_ms`` the leverage edge's weight. After the day's acts (:func:`record_offers`):
+a mediator that took ``mediate`` has offered mediation from then on, which states see as
+an observation (their receptiveness adds to their willingness to agree).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.policies import M_APPEAL, M_LEVERAGE, M_MEDIATE
+
+if TYPE_CHECKING:  # annotations only
+    from sim.model import EscalationModel
+    from sim.submodels import Today
+
+
+def influence(model: EscalationModel) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per actor, yesterday's mediator effects combined over mediators.
+
+    Returns:
+        actor id -> (P(stepping down a rung) from appeals and offers, P(leverage binding)
+        from leverage).
+    """
+    m = model
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    appeal, offer = m.r_mediator[M_APPEAL], m.r_mediator[M_MEDIATE]
+    lever = m.r_mediator[M_LEVERAGE]
+    for state in m.actors:
+        calm_keep = np.ones(m.n)
+        bind_keep = np.ones(m.n)
+        for med, weight, row in m.mediators_of(state):
+            rung = m.rung[row]
+            calm_keep *= 1.0 - ((rung == appeal) | (rung == offer)) * med.p("restraint_effect")
+            bind_keep *= 1.0 - (rung == lever) * (med.p("leverage_effect") * weight)
+        out[state] = (1.0 - calm_keep, 1.0 - bind_keep)
+    return out
+
+
+def record_offers(model: EscalationModel, today: Today) -> None:
+    """Remember which mediators have offered mediation."""
+    offer = model.r_mediator[M_MEDIATE]
+    for med in model.members("mediator"):
+        if med.channels:
+            med.offered |= today.rung[med.channels[0].index] == offer
