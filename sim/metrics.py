@@ -77,10 +77,7 @@ def replicate_outcomes(model: EscalationModel) -> pd.DataFrame:
     # De-escalated once every dyad that fought has agreed; -1 if some never did.
     deesc = dyad_done.max(axis=0) if len(model.dyads) else np.full(model.n, model.days)
     recalled_ever = (rung == model.r_recall).any(axis=(0, 1))
-    still = np.zeros(model.n, dtype=bool)
-    for a in model.actors.values():
-        for arr in getattr(a, "recalled", {}).values():
-            still |= arr
+    still = model.recalled[sc].any(axis=0)  # an ambassador still recalled at the end
     return pd.DataFrame(
         {
             "replicate": model.replicates,
@@ -136,26 +133,30 @@ class Accumulator:
         """Reduce a finished batch."""
         n_rungs = len(model.ladder)
         sc = [c.index for c in model.state_channels()]
-        rung = model.history[:, sc, :].astype(np.int64)  # (T, C, R)
+        # Slice by slice in the history's own int8: no (T, C, R) int64 copies, whose fresh
+        # pages cost more than the counting.
+        hist = model.history
         daily = np.zeros((len(sc), model.days, n_rungs), dtype=np.int64)
-        for j in range(len(sc)):
+        bits = np.uint64 if n_rungs > 32 else np.uint32
+        seen = np.zeros(model.n, dtype=bits)
+        one = bits(1)
+        for j, c in enumerate(sc):
             for t in range(model.days):
-                daily[j, t] = np.bincount(rung[t, j], minlength=n_rungs)
-        mask = np.bitwise_or.reduce(np.left_shift(1, rung), axis=(0, 1))
-        reach = np.array([((mask >> r) & 1).sum() for r in range(n_rungs)], dtype=np.int64)
+                daily[j, t] = np.bincount(hist[t, c], minlength=n_rungs)
+                seen |= np.left_shift(one, hist[t, c].astype(bits))
+        reach = np.array([((seen >> bits(r)) & one).sum() for r in range(n_rungs)], dtype=np.int64)
         peak = np.bincount(outcomes["peak_rung"].to_numpy(), minlength=n_rungs).astype(np.int64)
         d = outcomes["deescalation_day"].to_numpy()
         deesc = np.bincount(np.where(d < 0, model.days, d), minlength=model.days + 1)
         cas = outcomes["casualties"].to_numpy()
         cas_hist = np.bincount(np.minimum(cas, _CASUALTY_BINS), minlength=_CASUALTY_BINS + 1)
         offered = np.zeros(model.n, dtype=bool)
-        for a in model.actors.values():
-            if hasattr(a, "offered"):
-                offered |= a.offered
+        for med in model.members("mediator"):
+            offered |= med.offered
         rec = outcomes["ambassador_recalled"].to_numpy()
         trans = np.zeros((len(sc), n_rungs, n_rungs), dtype=np.int64)
-        for j in range(len(sc)):
-            pairs = rung[:-1, j] * n_rungs + rung[1:, j]
+        for j, c in enumerate(sc):
+            pairs = hist[:-1, c].astype(np.int32) * n_rungs + hist[1:, c]
             trans[j] = np.bincount(pairs.ravel(), minlength=n_rungs * n_rungs).reshape(
                 n_rungs, n_rungs
             )

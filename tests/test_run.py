@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -133,6 +134,31 @@ def test_pinned_event_log(case: str) -> None:
         known[case] = digest
         pinned.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
     assert known.get(case) == digest, f"event log of {case!r} changed"
+
+
+def summary_digest(case: str) -> str:
+    from sim.runner import simulate
+
+    s = settings(*PINNED_CASES[case], replicates=3000, days=30)
+    summary = simulate(s, None, progress=False).summary
+    kept = {k: v for k, v in summary.items() if k != "timing"}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("case", sorted(PINNED_CASES))
+def test_pinned_summary(case: str) -> None:
+    """A fixed seed gives a fixed summary (every outcome metric and report table).
+
+    The event log's pin does not see outcomes computed from the model's state (relations
+    restored, mediation offered): this one does. Refresh with UPDATE_PINNED=1.
+    """
+    digest = summary_digest(case)
+    pinned = Path(__file__).with_name("pinned_summaries.json")
+    known = json.loads(pinned.read_text()) if pinned.exists() else {}
+    if os.environ.get("UPDATE_PINNED") == "1":
+        known[case] = digest
+        pinned.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
+    assert known.get(case) == digest, f"summary of {case!r} changed"
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
