@@ -11,9 +11,15 @@ Beaumont et al. 2009; Del Moral et al. 2012 for the adaptive schedule):
 - the tolerance of generation t is a quantile of the previous generation's distances.
 
 Every batch of proposals is simulated in **one vectorised call**: the simulator receives an
-array of parameter vectors (one per row) and returns one distance per row. Randomness comes
-only from a seeded ``numpy.random.Generator``; the simulator gets the batch number so it can
-key its own random numbers.
+array of parameter vectors (one per row) and returns one distance per row. A batch holds
+``batch`` proposals inside the prior's support (proposals outside it are drawn again, not
+simulated).
+
+Batches are independent jobs, run on ``workers`` processes (:func:`sim.parallel.ordered`):
+each draws its proposals from its own generator, seeded by (the run's seed, generation,
+batch), and the simulator gets a batch number that is unique over the run, so it can key
+its own random numbers. Results are taken in batch order until the population is full, so
+the posterior is the same, bit for bit, whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sim.calibration.priors import Prior
+
+from sim import parallel
 
 Simulator = Callable[[np.ndarray, int], np.ndarray]
 
@@ -79,6 +87,90 @@ def weighted_cov(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.atleast_2d(cov / max(1.0 - float(w @ w), 1e-12))
 
 
+#: Rounds of proposals a batch draws at most to fill itself with ones inside the support.
+MAX_PROPOSAL_ROUNDS = 1000
+
+
+@dataclass
+class Proposal:
+    """How a generation proposes: from the prior (``particles`` None) or by a kernel.
+
+    Attributes:
+        prior: The prior.
+        batch: Proposals per batch, inside the support.
+        particles: (N, D) previous population, or None for generation 0.
+        weights: (N,) its normalised weights.
+        chol: Lower Cholesky factor ``L`` of the perturbation kernel's covariance.
+    """
+
+    prior: Prior
+    batch: int
+    particles: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    chol: np.ndarray | None = None
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        """One batch of proposals inside the prior's support, shape (<= batch, D).
+
+        A proposal is a particle drawn by weight plus ``L z``, ``z`` standard normal, with
+        integer parameters rounded. ``L`` is lower triangular, so coordinate j depends on
+        ``z_0..z_j`` only: coordinates are made one at a time and a proposal is dropped as
+        soon as one falls outside the support, which saves most of the draws when few
+        proposals land inside (the same distribution as drawing whole vectors and
+        rejecting). Sums run in a fixed order without BLAS, so every process gets the same
+        bits.
+        """
+        if self.particles is None:
+            return self.prior.sample(self.batch, rng)
+        assert self.weights is not None and self.chol is not None
+        marginals = self.prior.marginals
+        cdf = np.cumsum(self.weights)
+        cdf /= cdf[-1]
+        last = len(cdf) - 1
+        columns = self.particles.T.copy()  # one contiguous row per parameter
+        parts: list[np.ndarray] = []
+        have = 0
+        for _ in range(MAX_PROPOSAL_ROUNDS):
+            idx = np.minimum(np.searchsorted(cdf, rng.random(self.batch), side="right"), last)
+            zs: list[np.ndarray] = []
+            xs: list[np.ndarray] = []
+            for j, m in enumerate(marginals):
+                zj: np.ndarray = np.asarray(rng.standard_normal(idx.shape[0]))
+                v: np.ndarray = columns[j][idx] + self.chol[j, j] * zj
+                for k in range(j):
+                    v += self.chol[j, k] * zs[k]
+                if m.dist == "int_uniform":
+                    v = np.round(v).astype(np.float64)
+                ok = (v >= m.low) & (v <= m.high)
+                if not ok.all():
+                    idx, zj, v = idx[ok], zj[ok], v[ok]
+                    zs = [z[ok] for z in zs]
+                    xs = [x[ok] for x in xs]
+                zs.append(zj)
+                xs.append(v)
+            parts.append(np.column_stack(xs))
+            have += idx.shape[0]
+            if have >= self.batch:
+                break
+        return np.concatenate(parts)[: self.batch]
+
+
+def run_batch(
+    job: tuple[Proposal, Simulator, tuple[int, int, int], int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw one batch of proposals and simulate it: (particles, distances).
+
+    Args:
+        job: The generation's proposal, the simulator, the batch's seed (the run's, the
+            generation, the batch) and its batch number for the simulator.
+    """
+    proposal, simulate, seed, call = job
+    x = proposal.draw(np.random.default_rng(list(seed)))
+    if x.shape[0] == 0:
+        return x, np.zeros(0)
+    return x, simulate(x, call)
+
+
 def abc_smc(
     prior: Prior,
     simulate: Simulator,
@@ -90,30 +182,34 @@ def abc_smc(
     min_tolerance: float = 0.0,
     max_simulations: int = 10_000_000,
     progress: Callable[[int, Generation], None] | None = None,
+    workers: int = 1,
 ) -> Result:
     """Run ABC-SMC.
 
     Args:
         prior: The prior (sampling, log density, support).
-        simulate: ``simulate(thetas, batch_number) -> distances``, vectorised over rows.
+        simulate: ``simulate(thetas, batch_number) -> distances``, vectorised over rows; with
+            several workers it must pickle (a module-level function or such an object).
         population: Particles per generation.
         generations: Maximum number of generations.
-        rng: The only source of randomness.
+        rng: The only source of randomness (it seeds every batch).
         batch: Proposals simulated per call.
         quantile: Quantile of the previous distances that sets the next tolerance.
         min_tolerance: Stop once the tolerance reaches it.
         max_simulations: Budget over all generations.
         progress: Called after each generation.
+        workers: Processes that run batches (results do not depend on it).
 
     Returns:
         Every generation; the last is the posterior sample.
     """
     result = Result()
-    calls = 0
     tolerance = math.inf
     prev: Generation | None = None
+    base_seed = int(rng.integers(2**63))
     for t in range(generations):
         start = time.perf_counter()
+        proposal = Proposal(prior, batch)
         if prev is not None:
             proposed = float(np.quantile(prev.distances, quantile))
             if proposed >= prev.tolerance:
@@ -126,29 +222,31 @@ def abc_smc(
             cov = 2.0 * weighted_cov(prev.particles, prev.weights)
             chol = np.linalg.cholesky(cov + 1e-12 * np.eye(cov.shape[0]))
             inv = np.linalg.inv(cov + 1e-12 * np.eye(cov.shape[0]))
+            proposal = Proposal(prior, batch, prev.particles, prev.weights, chol)
         kept_x: list[np.ndarray] = []
         kept_d: list[np.ndarray] = []
         n_kept = simulated = 0
-        while n_kept < population:
-            if simulated + (sum(g.simulated for g in result.generations)) >= max_simulations:
+        done_before = sum(g.simulated for g in result.generations)
+        # Batch numbers unique over the run (the calibration's fit draws use 10**6 + k).
+        jobs = ((proposal, simulate, (base_seed, t, b), (t + 1) * 10**7 + b) for b in range(10**7))
+        # Batches the generation is expected to need: from the last acceptance rate, then
+        # from this generation's own. It only decides which batches start early.
+        rate = prev.acceptance_rate if prev is not None else 1.0
+        need = parallel.Demand(math.ceil(population / max(rate * batch, 1e-9)))
+        batches = parallel.ordered(run_batch, jobs, workers, demand=need)
+        for x, d in batches:
+            if simulated + done_before >= max_simulations:
                 break
-            if prev is None:
-                x = prior.sample(batch, rng)
-            else:
-                idx = rng.choice(len(prev.weights), size=batch, p=prev.weights)
-                x = prev.particles[idx] + rng.standard_normal((batch, prior.dim)) @ chol.T
-                x = prior.snap(x)
-                inside = prior.inside(x)
-                x = x[inside]
-                if x.shape[0] == 0:
-                    continue
-            d = simulate(x, calls)
-            calls += 1
             simulated += x.shape[0]
             ok = d <= tolerance
             kept_x.append(x[ok])
             kept_d.append(d[ok])
             n_kept += int(ok.sum())
+            if n_kept >= population:
+                break
+            rate = n_kept / simulated if n_kept else rate / 2
+            need.count = min(math.ceil((population - n_kept) / max(rate * batch, 1e-9)), 10**6)
+        batches.close()  # no more batches of this generation start
         if n_kept == 0:
             break
         xs = np.concatenate(kept_x)[:population]
@@ -157,15 +255,7 @@ def abc_smc(
             w = np.ones(xs.shape[0])
             tolerance = float(ds.max()) if math.isinf(tolerance) else tolerance
         else:
-            # w_i = prior(x_i) / sum_j w_j K(x_i | x_j): the kernel's normalising constant cancels.
-            # (x-y)' A (x-y) = x'Ax + y'Ay - 2 x'Ay, without an N x N x D temporary.
-            ax, ay = xs @ inv, prev.particles @ inv
-            quad = (
-                np.einsum("ij,ij->i", ax, xs)[:, None]
-                + np.einsum("ij,ij->i", ay, prev.particles)[None, :]
-                - 2.0 * ax @ prev.particles.T
-            )
-            mix = np.exp(-0.5 * np.maximum(quad, 0.0)) @ prev.weights
+            mix = kernel_mixture(xs, prev, inv, workers)
             w = np.exp(prior.log_density(xs)) / np.maximum(mix, 1e-300)
         w = w / w.sum()
         gen = Generation(
@@ -185,3 +275,36 @@ def abc_smc(
         if tolerance <= min_tolerance or n_kept < population:
             break
     return result
+
+
+#: Rows of the proposals per job of :func:`kernel_mixture` (fixed: the sums do not depend
+#: on the number of workers).
+MIXTURE_BLOCK = 512
+
+
+def kernel_mixture(
+    xs: np.ndarray, prev: Generation, inv: np.ndarray, workers: int = 1
+) -> np.ndarray:
+    """``sum_j w_j exp(-(x_i - x_j)' A (x_i - x_j) / 2)`` for each row of ``xs``.
+
+    The kernel's normalising constant cancels in the weights. Computed by blocks of rows,
+    on ``workers`` processes: an N x N matrix of exponentials is the largest serial step of
+    a generation otherwise.
+    """
+    jobs = (
+        (xs[lo : lo + MIXTURE_BLOCK], prev.particles, prev.weights, inv)
+        for lo in range(0, xs.shape[0], MIXTURE_BLOCK)
+    )
+    return np.concatenate(list(parallel.ordered(mixture_block, jobs, workers)))
+
+
+def mixture_block(job: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """One block of :func:`kernel_mixture`: (x-y)' A (x-y) = x'Ax + y'Ay - 2 x'Ay."""
+    x, ys, weights, inv = job
+    ax, ay = x @ inv, ys @ inv
+    quad = (
+        np.einsum("ij,ij->i", ax, x)[:, None]
+        + np.einsum("ij,ij->i", ay, ys)[None, :]
+        - 2.0 * ax @ ys.T
+    )
+    return np.asarray(np.exp(-0.5 * np.maximum(quad, 0.0)) @ weights)

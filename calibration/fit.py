@@ -20,11 +20,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import yaml
-from sim.calibration.abc_smc import Generation, Result, abc_smc
+from sim.calibration.abc_smc import Generation, abc_smc
 from sim.calibration.priors import Prior, prior_from_config
 from sim.calibration.targets import Targets, build_targets, distances, fit_flags
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from sim import parallel
 from sim.eventlog import write_atomic
 from sim.model import EscalationModel
 from sim.posterior import set_key, systematic_indices
@@ -71,7 +73,9 @@ class ModelSimulator:
     def __call__(self, thetas: np.ndarray, call: int) -> np.ndarray:
         """Distances of a batch."""
         m = self.model(thetas, call)
-        return distances(m, targets_of(m))
+        d = distances(m, targets_of(m))
+        m.dispose()  # freed now, not by a garbage collection over everything imported
+        return d
 
 
 _TARGETS: dict[tuple[tuple[str, str], ...], Targets] = {}
@@ -138,6 +142,9 @@ def calibrate(
     seed = int(cfg.get("seed", 1))
     sim = ModelSimulator(base, prior, seed)
     rng = np.random.default_rng(seed)
+    # Batches run on the run's workers (simulation.workers); the posterior does not depend on it.
+    workers = int((base.get("simulation") or {}).get("workers", 1))
+    parallel.prepare(workers)  # before the bar's thread starts
     bar = tqdm(total=int(cfg["generations"]), desc="ABC-SMC generations", disable=not progress)
 
     def report(t: int, g: Generation) -> None:
@@ -147,18 +154,22 @@ def calibrate(
         )
 
     start = time.perf_counter()
-    result: Result = abc_smc(
-        prior,
-        sim,
-        population=int(cfg["population"]),
-        generations=int(cfg["generations"]),
-        rng=rng,
-        batch=int(cfg.get("batch", 20_000)),
-        quantile=float(cfg.get("quantile", 0.5)),
-        min_tolerance=float(cfg.get("min_tolerance", 0.0)),
-        max_simulations=int(cfg.get("budget", 5_000_000)),
-        progress=report,
-    )
+    # One BLAS thread per process: ``workers`` processes are the cores asked for, and the
+    # sums come out the same in the caller and in a worker.
+    with threadpool_limits(1):
+        result = abc_smc(
+            prior,
+            sim,
+            population=int(cfg["population"]),
+            generations=int(cfg["generations"]),
+            rng=rng,
+            batch=int(cfg.get("batch", 20_000)),
+            quantile=float(cfg.get("quantile", 0.5)),
+            min_tolerance=float(cfg.get("min_tolerance", 0.0)),
+            max_simulations=int(cfg.get("budget", 5_000_000)),
+            progress=report,
+            workers=workers,
+        )
     bar.close()
     seconds = time.perf_counter() - start
     post = result.posterior

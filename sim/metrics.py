@@ -137,14 +137,14 @@ class Accumulator:
         # pages cost more than the counting.
         hist = model.history
         daily = np.zeros((len(sc), model.days, n_rungs), dtype=np.int64)
-        bits = np.uint64 if n_rungs > 32 else np.uint32
-        seen = np.zeros(model.n, dtype=bits)
-        one = bits(1)
+        seen = np.zeros(model.n, dtype=np.uint64)  # bit r: the replicate took rung r
         for j, c in enumerate(sc):
             for t in range(model.days):
                 daily[j, t] = np.bincount(hist[t, c], minlength=n_rungs)
-                seen |= np.left_shift(one, hist[t, c].astype(bits))
-        reach = np.array([((seen >> bits(r)) & one).sum() for r in range(n_rungs)], dtype=np.int64)
+                seen |= np.left_shift(np.uint64(1), hist[t, c].astype(np.uint64))
+        reach = np.array(
+            [((seen >> np.uint64(r)) & np.uint64(1)).sum() for r in range(n_rungs)], dtype=np.int64
+        )
         peak = np.bincount(outcomes["peak_rung"].to_numpy(), minlength=n_rungs).astype(np.int64)
         d = outcomes["deescalation_day"].to_numpy()
         deesc = np.bincount(np.where(d < 0, model.days, d), minlength=model.days + 1)

@@ -23,34 +23,25 @@ import numpy as np
 import pandas as pd
 
 from sim import relations as rel
+from sim import submodels as sm
 from sim.agents import Actor, Channel, get_actor_type
 from sim.errors import ConfigError
 from sim.kinds import kind_family
 from sim.policies import MEDIATOR_ACTIONS
 from sim.rng import CounterRNG
 from sim.settings import Settings
-from sim.submodels import (
-    Today,
-    casualties,
-    crises,
-    diplomatic_status,
-    hostility,
-    mediation,
-    militant_capacity,
-    pressure,
-    strikes_on_bases,
-)
+from sim.submodels import Today
 
 #: The day's effects, in order: each submodel reads what the ones before it wrote.
 EFFECTS = (
-    militant_capacity.recover,  # groups recover capacity; provocation decays
-    casualties.apply,  # deaths from force and attacks; violated soil; strikes given
-    strikes_on_bases.apply,  # strikes on militant bases degrade and provoke the groups
-    diplomatic_status.apply,  # ambassadors recalled and returned
-    crises.apply,  # crises open, peak and close; agreements and relapses
-    hostility.apply,  # each dyad's hostility
-    pressure.apply,  # each state's domestic pressure
-    mediation.record_offers,  # mediators that offered mediation
+    sm.militant_capacity.recover,  # groups recover capacity; provocation decays
+    sm.casualties.apply,  # deaths from force and attacks; violated soil; strikes given
+    sm.strikes_on_bases.apply,  # strikes on militant bases degrade and provoke the groups
+    sm.diplomatic_status.apply,  # ambassadors recalled and returned
+    sm.crises.apply,  # crises open, peak and close; agreements and relapses
+    sm.hostility.apply,  # each dyad's hostility
+    sm.pressure.apply,  # each state's domestic pressure
+    sm.mediation.record_offers,  # mediators that offered mediation
 )
 
 
@@ -297,7 +288,7 @@ class EscalationModel(mesa.Model):
         t = self.day
         rung = np.full_like(self.rung, self.r_none)
         if t > 0:
-            self.mediator_effects = mediation.influence(self)
+            self.mediator_effects = sm.mediation.influence(self)
             self._decide()
             self._act(rung)
         fixed = self._scheduled_events(t, rung)
@@ -344,6 +335,17 @@ class EscalationModel(mesa.Model):
         """Record deaths caused on ``channel`` on day ``t`` at replicate positions ``hit``."""
         self._death_records.append((t, channel, hit, toll))
         self.total_deaths[hit] += toll
+
+    def dispose(self) -> None:
+        """Drop the model's state and its agents' (they reference each other), freeing memory.
+
+        The runner calls it once a chunk's results are taken: reference counting then frees
+        the arrays at once, with no garbage collection over everything imported.
+        """
+        mesa.Agent._ids.pop(self, None)
+        for a in list(self.actors.values()):
+            a.__dict__.clear()
+        self.__dict__.clear()
 
     # ------------------------------------------------------------------ output
     def death_records(self) -> list[tuple[int, int, np.ndarray, np.ndarray]]:

@@ -16,13 +16,11 @@ any moment leaves either complete files or none.
 
 from __future__ import annotations
 
-import gc
 import json
-import multiprocessing as mp
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ import pyarrow as pa
 import yaml
 from tqdm import tqdm
 
+from sim import parallel
 from sim import relations as rel
 from sim.errors import ConfigError
 from sim.eventlog import event_table, write_atomic
@@ -98,7 +97,11 @@ def simulate_chunk(
     samples = {
         int(r): model.history[:, sc, j].T.tolist() for j, r in enumerate(model.replicates) if r < k
     }
-    return ChunkResult(index, Accumulator.from_model(model, outcomes), samples)
+    acc = Accumulator.from_model(model, outcomes)
+    # Frees the chunk's arrays now, before the next chunk allocates its own (bounded memory),
+    # without a full garbage collection (a sixth of a chunk's time with everything imported).
+    model.dispose()
+    return ChunkResult(index, acc, samples)
 
 
 #: Measured cost of one replicate-day-channel at large R (docs/performance.md: ~3.7 µs per
@@ -130,11 +133,36 @@ def plan_chunks(settings: Settings) -> int:
 
 
 def _work(args: tuple[Settings, int, np.ndarray, Path | None]) -> ChunkResult:
-    result = simulate_chunk(*args)
-    # A model and its agents reference each other; collect the cycle now so the chunk's
-    # arrays are freed before the next chunk allocates its own (bounded memory).
-    gc.collect()
-    return result
+    return simulate_chunk(*args)
+
+
+#: The smallest chunk worth splitting a run into for balance between workers: below it the
+#: fixed cost per day shows (docs/performance.md).
+MIN_BALANCED_CHUNK = 16_384
+
+
+def chunk_sizes(total: int, size: int, workers: int) -> list[int]:
+    """Replicates per chunk for ``workers`` processes, each at most ``size``.
+
+    One process: equal chunks. Several: a multiple of the workers, at least four each
+    where chunks stay above :data:`MIN_BALANCED_CHUNK`, and the last round cut in quarters,
+    so that no process waits long for the last chunk. Results do not depend on it.
+    """
+    n = math.ceil(total / size)
+    if workers > 1:
+        n = max(n, min(4 * workers, total // MIN_BALANCED_CHUNK))
+        n = math.ceil(n / workers) * workers
+    base, extra = divmod(total, n)
+    sizes = [base + (i < extra) for i in range(n)]
+    if workers > 1 and n > workers:
+        tail = sizes[-workers:]
+        sizes = sizes[:-workers] + [c for t in tail for c in _split(t, 4)]
+    return [c for c in sizes if c > 0]
+
+
+def _split(total: int, parts: int) -> list[int]:
+    base, extra = divmod(total, parts)
+    return [base + (i < extra) for i in range(parts)]
 
 
 def simulate(
@@ -159,13 +187,18 @@ def simulate(
         The run's summary and where it was written.
     """
     sim = settings.simulation
-    size = plan_chunks(settings)
+    sizes = chunk_sizes(sim.replicates, plan_chunks(settings), sim.workers)
     path = Path(out_dir) if out_dir is not None else None
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
         write_text(path / "config.yaml", _yaml(_jsonable(settings.raw)))
     start = time.perf_counter()
-    jobs = [(settings, k, idx, path) for k, idx in chunks(sim.replicates, size)]
+    bounds = np.cumsum([0, *sizes])
+    jobs = [
+        (settings, k, np.arange(bounds[k], bounds[k + 1], dtype=np.int64), path)
+        for k in range(len(sizes))
+    ]
+    parallel.prepare(sim.workers if len(jobs) > 1 else 1)  # before the bar's thread starts
     bar = tqdm(
         total=sim.replicates,
         desc=f"{settings.scenario.get('name', 'run')}",
@@ -175,14 +208,9 @@ def simulate(
     )
     total: Accumulator | None = None
     samples: dict[int, list[list[int]]] = {}
-    pool = None
-    if sim.workers > 1 and len(jobs) > 1:
-        # Mesa switches multiprocessing to spawn anyway; say so explicitly.
-        pool = ProcessPoolExecutor(max_workers=sim.workers, mp_context=mp.get_context("spawn"))
     try:
-        # pool.map yields in job order, so merging is the same as in the serial loop.
-        results: Iterator[ChunkResult] = pool.map(_work, jobs) if pool else map(_work, jobs)
-        for res in results:
+        # In chunk order whatever the workers: merging is the same as in a serial loop.
+        for res in parallel.ordered(_work, jobs, sim.workers, queued=2):
             total = res.acc if total is None else total + res.acc
             samples.update(res.samples)
             bar.update(res.acc.n)
@@ -190,8 +218,6 @@ def simulate(
                 on_chunk(res)
     finally:
         bar.close()
-        if pool:
-            pool.shutdown()
     seconds = time.perf_counter() - start
     assert total is not None
     summary = build_summary(settings, total, samples)

@@ -127,22 +127,17 @@ def test_pinned_event_log(case: str) -> None:
         values = col.cast("string") if name in ("actor", "target", "action") else col
         h.update(name.encode())
         h.update(str(values.to_pylist()).encode())
-    digest = h.hexdigest()
-    pinned = Path(__file__).with_name("pinned_event_logs.json")
+    check_pinned("pinned_event_logs.json", case, h.hexdigest())
+
+
+def check_pinned(file: str, case: str, digest: str) -> None:
+    """Compare with the digest pinned in ``file`` (UPDATE_PINNED=1 writes it instead)."""
+    pinned = Path(__file__).with_name(file)
     known = json.loads(pinned.read_text()) if pinned.exists() else {}
     if os.environ.get("UPDATE_PINNED") == "1":
         known[case] = digest
         pinned.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
-    assert known.get(case) == digest, f"event log of {case!r} changed"
-
-
-def summary_digest(case: str) -> str:
-    from sim.runner import simulate
-
-    s = settings(*PINNED_CASES[case], replicates=3000, days=30)
-    summary = simulate(s, None, progress=False).summary
-    kept = {k: v for k, v in summary.items() if k != "timing"}
-    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+    assert known.get(case) == digest, f"{file}: {case!r} changed"
 
 
 @pytest.mark.parametrize("case", sorted(PINNED_CASES))
@@ -152,13 +147,11 @@ def test_pinned_summary(case: str) -> None:
     The event log's pin does not see outcomes computed from the model's state (relations
     restored, mediation offered): this one does. Refresh with UPDATE_PINNED=1.
     """
-    digest = summary_digest(case)
-    pinned = Path(__file__).with_name("pinned_summaries.json")
-    known = json.loads(pinned.read_text()) if pinned.exists() else {}
-    if os.environ.get("UPDATE_PINNED") == "1":
-        known[case] = digest
-        pinned.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
-    assert known.get(case) == digest, f"summary of {case!r} changed"
+    s = settings(*PINNED_CASES[case], replicates=3000, days=30)
+    summary = simulate(s, None, progress=False).summary
+    kept = {k: v for k, v in summary.items() if k != "timing"}
+    digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+    check_pinned("pinned_summaries.json", case, digest)
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

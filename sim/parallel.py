@@ -1,0 +1,197 @@
+"""Worker processes for chunks of replicates and calibration batches.
+
+:func:`ordered` runs a function over a sequence of jobs on ``workers`` processes in all:
+the caller's own and ``workers - 1`` children of a pool that is started once per process
+and reused by every later call (the chunks of a run, the batches of every generation of a
+calibration). It yields the results in job order, so whatever merges them does so exactly
+as a serial loop would: results do not depend on the number of workers.
+
+Why this shape (``docs/performance.md`` has the measurements):
+
+- the caller works too, so no core waits while children start or while the caller only
+  merges, and one worker more costs one process, not two;
+- children are forked where that is safe (Linux): they start in milliseconds with every
+  module already imported, where a spawned child re-imports Mesa, pandas and the rest
+  (about 1.1 s) before its first job. Elsewhere they are spawned;
+- the pool outlives the call, so a calibration's hundreds of batches pay the start-up once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import logging
+import multiprocessing as mp
+import sys
+import threading
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from threadpoolctl import threadpool_limits
+
+J = TypeVar("J")
+T = TypeVar("T")
+
+_POOL: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def _context() -> Any:
+    # Mesa sets the global start method to spawn; ask for fork explicitly where it is safe.
+    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _init() -> None:
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    # One BLAS thread per process: the workers are the cores asked for, and idle BLAS
+    # threads spin on the cores the other workers need.
+    threadpool_limits(1)
+    # What the child inherited lives as long as it does: keep it out of the collections
+    # that free each job's garbage.
+    gc.freeze()
+
+
+def pool(children: int) -> ProcessPoolExecutor:
+    """The process's pool of ``children`` worker processes (started on first use)."""
+    global _POOL
+    if _POOL is not None and _POOL[0] == children:
+        return _POOL[1]
+    shutdown()
+    executor = ProcessPoolExecutor(max_workers=children, mp_context=_context(), initializer=_init)
+    _POOL = (children, executor)
+    return executor
+
+
+def prepare(workers: int) -> None:
+    """Start the pool for ``workers`` processes in all now, if it is not running.
+
+    Children are forked from the caller: doing it before the caller starts threads of its
+    own (a progress bar's monitor) keeps them from inheriting a lock a thread holds.
+    """
+    if workers > 1:
+        pool(workers - 1)
+
+
+def shutdown() -> None:
+    """Stop the pool's processes (a later call starts a new pool)."""
+    global _POOL
+    if _POOL is not None:
+        _POOL[1].shutdown(wait=True, cancel_futures=True)
+        _POOL = None
+
+
+atexit.register(shutdown)
+
+
+@dataclass
+class Demand:
+    """How many more results the consumer of :func:`ordered` expects to need."""
+
+    count: int
+
+
+def ordered(
+    fn: Callable[[J], T],
+    jobs: Iterable[J],
+    workers: int,
+    queued: int = 1,
+    demand: Demand | None = None,
+) -> Generator[T, None, None]:
+    """``fn(job)`` for every job, on ``workers`` processes, yielded in job order.
+
+    The caller's process runs the first job and then the next whenever it is free; each
+    child holds ``queued`` jobs, and when one finishes the next job goes to it at once
+    (from the pool's result thread). ``jobs`` may be endless: the consumer stops iterating
+    when it has enough, and then jobs not yet started are cancelled, running ones finish
+    unused.
+
+    Args:
+        fn: A module-level function (children receive it by reference).
+        jobs: The jobs, in order; each is pickled to a child, or run here.
+        workers: Processes in all, the caller's included (1: a plain loop here).
+        queued: Jobs handed to each child at a time.
+        demand: How many more results the consumer expects to need, which it may update
+            as it goes (read before each job starts): jobs beyond that are not started
+            until it asks for them, which saves work a consumer that stops early would throw
+            away. It only decides when jobs run, never their results.
+
+    Raises:
+        Whatever ``fn`` raises, for the first failed job in order.
+    """
+    it = iter(jobs)
+    if workers <= 1:
+        for job in it:
+            yield fn(job)
+        return
+    children = workers - 1
+    executor = pool(children)
+    lock = threading.Lock()
+    futures: dict[int, Future[T]] = {}
+    local: dict[int, T] = {}
+    state = {"handed": 0, "wanted": 0, "busy": 0, "open": True}
+
+    def take() -> tuple[int, J] | None:
+        """The next job and its number, or None for now (under the lock)."""
+        k = state["handed"]
+        limit = max(1, demand.count) if demand is not None else None
+        if not state["open"] or (limit is not None and k >= state["wanted"] + limit):
+            return None
+        try:
+            job = next(it)
+        except StopIteration:
+            state["open"] = False
+            return None
+        state["handed"] = k + 1
+        return k, job
+
+    def hand_out(done: object = None) -> None:
+        """Fill the children's free slots (also called when a child's job is done)."""
+        started = []
+        with lock:
+            if done is not None:
+                state["busy"] -= 1
+            while state["busy"] < children * queued:
+                got = take()
+                if got is None:
+                    break
+                future = executor.submit(fn, got[1])
+                futures[got[0]] = future
+                state["busy"] += 1
+                started.append(future)
+        for future in started:
+            future.add_done_callback(hand_out)
+
+    first = True
+    try:
+        while True:
+            with lock:
+                got = take()
+            if first:
+                # The caller takes the first job: a child may still be finishing a job a
+                # previous call left unused, and the first result is the one waited for.
+                hand_out()
+                first = False
+            if got is not None:
+                local[got[0]] = fn(got[1])  # the caller's share
+            while True:
+                wanted = state["wanted"]
+                if wanted in local:
+                    result = local.pop(wanted)
+                elif wanted in futures and (got is None or futures[wanted].done()):
+                    result = futures.pop(wanted).result()
+                else:
+                    break
+                with lock:
+                    state["wanted"] = wanted + 1
+                yield result
+                hand_out()  # the consumer may expect to need more now
+            with lock:
+                if not state["open"] and state["wanted"] >= state["handed"]:
+                    return
+    finally:
+        with lock:
+            state["open"] = False
+            pending = list(futures.values())
+        for f in pending:
+            f.cancel()
