@@ -5,9 +5,15 @@ BIN := $(VENV)/bin
 
 .PHONY: run test lint bench clean
 
+# `make run` installs what running needs; `make test` adds the dev tools (lint, types, tests,
+# the browser-test driver).
 $(BIN)/escalation: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: $(BIN)/escalation
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
@@ -16,17 +22,17 @@ run: $(BIN)/escalation
 	$(BIN)/escalation run scenario=baseline replicates=10000 days=30 seed=1
 
 # Set up, then run lint, types and the test suite (slow checks excluded: pytest -m slow).
-test: $(BIN)/escalation
+test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-lint: $(BIN)/escalation
+lint: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(BIN)/escalation
+bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.bench_engine
 
 clean:

@@ -61,20 +61,22 @@ def main(argv: list[str]) -> int:
     """``escalation calibrate [OVERRIDES...]``."""
     import hydra
 
-    from sim.config import expand_short, register_configs
+    from sim.config import expand_short, register_configs, split_hydra_args
 
     register_configs()
+    flags, given = split_hydra_args(argv)
     overrides = [
         o
         if o.startswith(("calibration", "scenario", "hydra", "+", "~", "actors", "simulation"))
         else f"calibration.{o}"
-        for o in expand_short(argv)
+        for o in expand_short(given)
     ]
     fn: Any = hydra.main(
         config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
     )(_task)
     sys.argv = [
         "escalation",
+        *flags,
         "+calibration=default",
         "hydra.run.dir=outputs/calibration/${now:%Y-%m-%d_%H-%M-%S}",
         *overrides,

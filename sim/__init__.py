@@ -3,6 +3,13 @@
 The public API is what ``__all__`` lists; everything else is internal.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("escalation-sim")
+except PackageNotFoundError:  # sources on the path without an install
+    __version__ = "0+unknown"
+
 from sim.agents import Actor, Channel, actor_types, register_actor, unregister_actor
 from sim.api import build_model, events, load_settings, run_figures, run_scenario
 from sim.contracts import ContractError, check_actor_type
@@ -35,6 +42,7 @@ __all__ = [
     "Rung",
     "Settings",
     "Traits",
+    "__version__",
     "actor_types",
     "build_model",
     "check_actor_type",

@@ -1,67 +1,132 @@
 """The ``escalation`` command line: it parses and dispatches, nothing else.
 
-Subcommands (each implemented in :mod:`sim.commands`):
-
-- ``escalation run [OVERRIDES...]``: run a scenario through Hydra, e.g.
-  ``escalation run scenario=baseline replicates=10000 days=30 seed=1``
-  (``replicates``, ``days``, ``seed``, ``workers`` and ``chunk_size`` are short for
-  ``simulation.*``); any Hydra override and flag (``-m`` for sweeps) works;
-- ``escalation scenarios``: list the scenario library;
-- ``escalation replay RUN_DIR REPLICATE``: print one replicate's path, re-simulated alone;
-- ``escalation aggregate SWEEP_DIR``, ``escalation report DIR...``,
-  ``escalation calibrate [OVERRIDES...]``.
-
-Bad input prints one line naming the field and exits with status 2, before any
-file is written.
+Each subcommand is implemented in :mod:`sim.commands`. ``run`` and ``calibrate`` hand
+their arguments (config overrides and Hydra's flags) to Hydra; the others are parsed here.
+Bad input prints one line naming the field and exits with status 2, before any file is
+written.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Callable
 
-from sim import commands
-from sim.errors import suggest
+from sim import __version__, commands
 
-#: Subcommands: name -> (function, one-line help). Each function takes the remaining
-#: arguments and returns an exit status. Add a command by adding a line here.
-COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
-    "run": (commands.run, "run a scenario (Hydra overrides; -m for sweeps)"),
-    "scenarios": (commands.scenarios, "list the scenario library"),
-    "replay": (commands.replay, "re-simulate one replicate of a run alone: RUN_DIR REPLICATE"),
-    "aggregate": (commands.aggregate, "rebuild a sweep's table and report: SWEEP_DIR"),
-    "report": (commands.report, "compare runs and sweeps: DIR... -o report.html"),
-    "calibrate": (commands.calibrate, "fit the model to 16-19 Jan 2024 (ABC-SMC)"),
+EXAMPLES = """examples:
+  escalation run scenario=baseline replicates=10000 days=30 seed=1
+  escalation run actors.pakistan.policy.name=graduated hydra.run.dir=outputs/graduated
+  escalation run -m actors.iran.policy.generosity=0.1,0.5,0.9     # a sweep
+  escalation calibrate workers=2
+  escalation report outputs/baseline/<run> multirun/<sweep> -o compare.html
+"""
+
+RUN_HELP = """Run a scenario through Hydra: validate, simulate, write the run folder and its report.
+
+Arguments are config overrides (key=value) and Hydra's flags, in any order:
+  scenario=NAME            a scenario of the library (escalation scenarios)
+  replicates=N days=N seed=N workers=N chunk_size=N
+                           short for simulation.replicates=... and the like
+  actors.ID.KEY=VALUE      an actor's parameter (escalation actors lists them)
+  actors.ID.policy.name=P  a policy (escalation policies lists them and their parameters)
+  posterior=PATH|baseline  draw each replicate's parameters from a calibration
+  design=NAME              an experimental design (with -m: one job per point)
+  hydra.run.dir=DIR        where to write (hydra.sweep.dir=DIR for sweeps)
+  -m, --multirun           a sweep: one job per combination of comma-separated values
+  --cfg job|hydra|all      print the composed config instead of running
+                           (with --package KEY: only that part)
+  --info [TOPIC]           Hydra's information on the config (defaults, searchpath...)
+  --hydra-help             Hydra's own help
+"""
+
+CALIBRATE_HELP = """Fit the model to the episode by ABC-SMC (docs/calibration.md) and write the
+posterior, the fit numbers, a calibrated scenario and a report.
+
+Arguments are overrides of the calibration (population=N generations=N batch=N budget=N
+seed=N quantile=Q min_tolerance=T fit_draws=N, or calibration.priors.KEY={...}), of the
+scenario it fits (scenario=NAME, actors..., simulation...), workers=N (processes; the
+posterior is the same for any N), hydra.run.dir=DIR, and Hydra's flags (--cfg job ...).
+"""
+
+#: Subcommands that pass their arguments to Hydra, with their help text.
+PASS_THROUGH: dict[str, tuple[Callable[[list[str]], int], str, str]] = {
+    "run": (commands.run, "run a scenario (Hydra overrides; -m for sweeps)", RUN_HELP),
+    "calibrate": (commands.calibrate, "fit the model to the episode (ABC-SMC)", CALIBRATE_HELP),
 }
 
 
-def usage() -> str:
-    """The command overview."""
-    lines = ["usage: escalation COMMAND [ARGS...]", "", "commands:"]
-    lines += [f"  {name:12s} {help_}" for name, (_, help_) in COMMANDS.items()]
-    lines += [
-        "",
-        "examples:",
-        "  escalation run scenario=baseline replicates=10000 days=30 seed=1",
-        "  escalation run actors.pakistan.policy.name=graduated hydra.run.dir=outputs/graduated",
-    ]
-    return "\n".join(lines)
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The command line's parser, and its subparsers by command."""
+    parser = argparse.ArgumentParser(
+        prog="escalation",
+        description="Escalation-scenario engine: simulate, sweep, calibrate and compare crises.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, (_, summary, text) in PASS_THROUGH.items():
+        p = sub.add_parser(
+            name,
+            help=summary,
+            description=text,
+            add_help=False,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument("arguments", nargs="*", help="overrides and Hydra flags")
+    sub.add_parser("scenarios", help="list the scenario library")
+    sub.add_parser("policies", help="list the policies, their traits and parameters")
+    sub.add_parser("actors", help="list the actor kinds and their parameters")
+    p = sub.add_parser("replay", help="re-simulate one replicate of a run alone")
+    p.add_argument("run_dir", help="a run folder")
+    p.add_argument("replicate", type=int, help="the replicate's index")
+    p = sub.add_parser("aggregate", help="rebuild a sweep's table and report")
+    p.add_argument("sweep_dir", help="a sweep folder (hydra.sweep.dir)")
+    p = sub.add_parser("report", help="compare runs and sweeps in one HTML page")
+    p.add_argument("dirs", nargs="+", help="run folders and sweep folders")
+    p.add_argument("-o", "--output", default="report.html", help="the page to write")
+    return parser, dict(sub.choices)
+
+
+def dispatch(args: list[str]) -> int:
+    """Parse ``args`` and run the command; returns its exit status."""
+    parser, subparsers = build_parser()
+    if args and args[0] in PASS_THROUGH:
+        # Overrides and Hydra's flags go to Hydra as they are; only our help is ours.
+        fn, _, _ = PASS_THROUGH[args[0]]
+        rest = args[1:]
+        if "-h" in rest or "--help" in rest:
+            subparsers[args[0]].print_help()
+            return 0
+        return fn(["--help" if a == "--hydra-help" else a for a in rest])
+    try:
+        ns = parser.parse_args(args)
+    except SystemExit as exc:  # --help, --version and usage errors (status 2)
+        return int(exc.code or 0)
+    if ns.command is None:
+        parser.print_help()
+        return 2
+    if ns.command == "replay":
+        return commands.replay(ns.run_dir, ns.replicate)
+    if ns.command == "aggregate":
+        return commands.aggregate(ns.sweep_dir)
+    if ns.command == "report":
+        return commands.report(ns.dirs, ns.output)
+    listing: dict[str, Callable[[], int]] = {
+        "scenarios": commands.scenarios,
+        "policies": commands.policies,
+        "actors": commands.actors,
+    }
+    return listing[ns.command]()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``escalation`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help", "help"):
-        print(usage())
-        return 0 if args else 2
-    cmd, rest = args[0], args[1:]
-    if cmd not in COMMANDS:
-        print(f"error: unknown command {cmd!r}{suggest(cmd, list(COMMANDS))}\n", file=sys.stderr)
-        print(usage(), file=sys.stderr)
-        return 2
     try:
-        result = COMMANDS[cmd][0](rest)
+        result = dispatch(args)
         sys.stdout.flush()  # inside the try: a buffered stdout meets a closed pipe here
     except BrokenPipeError:
         # The reader went away (`escalation scenarios | head`): stop quietly, as Python's

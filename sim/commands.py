@@ -7,7 +7,6 @@ sweep failed, 2 bad input (one line on stderr naming the field, nothing written)
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,13 @@ def run(argv: list[str]) -> int:
     import hydra
 
     from sim import app
-    from sim.config import check_conflicts, compose_config, expand_short, register_configs
+    from sim.config import (
+        check_conflicts,
+        compose_config,
+        expand_short,
+        register_configs,
+        split_hydra_args,
+    )
     from sim.model import EscalationModel
     from sim.runner import plan_chunks
     from sim.settings import Settings
@@ -30,8 +35,8 @@ def run(argv: list[str]) -> int:
     from sim.sweep.launcher import register
 
     register_configs()
-    flags = [a for a in argv if a.startswith("-")]
-    overrides = expand_short([a for a in argv if not a.startswith("-")])
+    flags, given = split_hydra_args(argv)
+    overrides = expand_short(given)
     try:
         check_conflicts(overrides)
     except ConfigError as exc:
@@ -100,16 +105,12 @@ def _expand_design(overrides: list[str]) -> list[str]:
     return [*overrides, f"design.point=range(0,{len(design)})"]
 
 
-def report(argv: list[str]) -> int:
+def report(dirs: list[str], output: str) -> int:
     """``escalation report DIR... [-o FILE]``: compare runs and sweeps in one page."""
-    ap = argparse.ArgumentParser(prog="escalation report", description="Compare runs and sweeps.")
-    ap.add_argument("dirs", nargs="+", help="run directories and sweep roots")
-    ap.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
-    args = ap.parse_args(argv)
     from sim.report.compare import write_comparison
 
     try:
-        out = write_comparison(args.dirs, args.output)
+        out = write_comparison(dirs, output)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -117,15 +118,12 @@ def report(argv: list[str]) -> int:
     return 0
 
 
-def aggregate(argv: list[str]) -> int:
+def aggregate(sweep_dir: str) -> int:
     """``escalation aggregate SWEEP_DIR``: rebuild a sweep's table and report."""
-    if len(argv) != 1:
-        print("usage: escalation aggregate SWEEP_DIR", file=sys.stderr)
-        return 2
     from sim.sweep.aggregate import aggregate as aggregate_sweep
 
     try:
-        table = aggregate_sweep(argv[0])
+        table = aggregate_sweep(sweep_dir)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -136,7 +134,7 @@ def aggregate(argv: list[str]) -> int:
     return 0
 
 
-def scenarios(argv: list[str]) -> int:
+def scenarios() -> int:
     """``escalation scenarios``: list the scenario library."""
     from sim.config import load_yaml, scenario_files
 
@@ -149,15 +147,12 @@ def scenarios(argv: list[str]) -> int:
     return 0
 
 
-def replay(argv: list[str]) -> int:
+def replay(run_dir: str, replicate: int) -> int:
     """``escalation replay RUN_DIR REPLICATE``: one replicate's path, re-simulated alone."""
-    if len(argv) != 2 or not argv[1].isdigit():
-        print("usage: escalation replay RUN_DIR REPLICATE", file=sys.stderr)
-        return 2
     from sim.runner import replay as replay_one
 
     try:
-        model = replay_one(argv[0], int(argv[1]))
+        model = replay_one(run_dir, replicate)
     except (ConfigError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -165,6 +160,54 @@ def replay(argv: list[str]) -> int:
     df = df[df["action"] != "none"]
     print(df.to_string(index=False))
     return 0
+
+
+def policies() -> int:
+    """``escalation policies``: every registered policy, its traits and parameters."""
+    from sim.policies import registered_policies
+
+    for name, cls in registered_policies().items():
+        t = cls.traits
+        days = t.memory_depth
+        memory = "unbounded" if days == float("inf") else f"{days:g} day" + ("s" * (days != 1))
+        kind = "stochastic" if t.stochastic else "deterministic"
+        print(f"{name}  ({t.role} policy; {kind}; memory {memory})")
+        print(f"    {_first_line(cls.__doc__)}")
+        _print_params(cls.params)
+    return 0
+
+
+def actors() -> int:
+    """``escalation actors``: every actor kind, what it links and its parameters."""
+    from sim.kinds import kinds
+
+    for name, kind in kinds().items():
+        role = f"takes a {kind.policy_role} policy" if kind.policy_role else "takes no policy"
+        bits = [role]
+        if kind.bases:
+            bits.append("a variant of " + ", ".join(kind.bases))
+        if kind.relations:
+            bits.append("relations: " + ", ".join(f"{r} -> {t}" for r, t in kind.relations.items()))
+        if kind.rungs:
+            bits.append("rungs: " + ", ".join(kind.rungs))
+        print(f"{name}  ({'; '.join(bits)})")
+        if kind.impl is not None:
+            print(f"    {_first_line(kind.impl.__doc__)}")
+        _print_params(kind.params)
+    return 0
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
+
+
+def _print_params(params: Any) -> None:
+    if not params:
+        print("    (no parameters)")
+    for key, p in params.items():
+        rng = "a rung name" if p.rung else f"in [{p.low:g}, {p.high:g}]"
+        default = f"{p.default:.4g}" if isinstance(p.default, float) else str(p.default)
+        print(f"    {key} = {default}  {rng}  {p.doc}")
 
 
 def calibrate(argv: list[str]) -> int:

@@ -159,6 +159,58 @@ def expand_short(overrides: Sequence[str]) -> list[str]:
     return out
 
 
+#: Hydra's command-line flags that take a value (the next token, or ``--flag=value``).
+HYDRA_VALUE_FLAGS = frozenset(
+    {
+        "--cfg",
+        "-c",
+        "--package",
+        "-p",
+        "--config-path",
+        "-cp",
+        "--config-name",
+        "-cn",
+        "--config-dir",
+        "-cd",
+        "--experimental-rerun",
+        "--shell-completion",
+        "-sc",
+    }
+)
+#: ``--info`` takes an optional topic.
+HYDRA_INFO_TOPICS = frozenset(
+    {"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"}
+)
+
+
+def split_hydra_args(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Split a command line into Hydra's flags (with their values) and overrides.
+
+    ``--cfg job --package simulation x=1`` gives ``(["--cfg", "job", "--package",
+    "simulation"], ["x=1"])``: a flag's value is never taken for an override.
+    """
+    flags: list[str] = []
+    overrides: list[str] = []
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if not tok.startswith("-"):
+            overrides.append(tok)
+        else:
+            flags.append(tok)
+            takes = tok in HYDRA_VALUE_FLAGS or (
+                tok in ("--info", "-i")
+                and i + 1 < len(tokens)
+                and tokens[i + 1] in HYDRA_INFO_TOPICS
+            )
+            if takes and i + 1 < len(tokens):
+                flags.append(tokens[i + 1])
+                i += 1
+        i += 1
+    return flags, overrides
+
+
 def check_conflicts(overrides: Sequence[str]) -> None:
     """Refuse the same key given twice with different values (which one did the user mean?).
 

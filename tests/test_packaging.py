@@ -3,14 +3,65 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def expected_files() -> set[str]:
+    """Every file the wheel must carry, at its installed path (pyproject's package-dir)."""
+    out = set()
+    plugin = ROOT / "sim" / "sweep" / "hydra_plugin"
+    for folder, prefix, patterns in (
+        ("sim", "sim", ("*.py", "*.j2", "py.typed")),
+        ("calibration", "sim/calibration", ("*.py", "*.parquet")),
+        ("configs", "sim/configs", ("*.py", "*.yaml")),
+        ("scenarios", "sim/scenarios", ("*.yaml",)),
+        ("seeds", "sim/seeds", ("*.yaml", "*.md")),
+    ):
+        for pattern in patterns:
+            for f in (ROOT / folder).rglob(pattern):
+                if "__pycache__" in f.parts or plugin in f.parents:
+                    continue
+                out.add(f"{prefix}/{f.relative_to(ROOT / folder).as_posix()}")
+    out |= {f"hydra_plugins/escalation_sim/{f.name}" for f in plugin.glob("*.py")}
+    return out
+
+
+def assert_wheel_holds_the_sources(wheel: Path) -> None:
+    # An editable install in the same interpreter can mask a package missing from the wheel
+    # (its finder maps every submodule of sim/): compare the files themselves.
+    with zipfile.ZipFile(wheel) as z:
+        held = set(z.namelist())
+    missing = sorted(expected_files() - held)
+    assert not missing, f"the wheel lacks {missing[:10]}"
+
+
 def test_wheel_runs_a_scenario(tmp_path: Path) -> None:
+    # Built from a copy of the sources: leftovers of local builds (build/, *.egg-info) make
+    # setuptools add files the packaging itself would leave out.
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "build",
+            "dist",
+            "*.egg-info",
+            "outputs",
+            "multirun",
+            "__pycache__",
+            ".*_cache",
+            ".hypothesis",
+            ".devwheels",
+        ),
+    )
     wheels = tmp_path / "wheels"
     subprocess.run(
         [
@@ -20,7 +71,7 @@ def test_wheel_runs_a_scenario(tmp_path: Path) -> None:
             "wheel",
             "-q",
             "--no-deps",
-            str(ROOT),
+            str(src),
             "-w",
             str(wheels),
         ],
@@ -29,6 +80,7 @@ def test_wheel_runs_a_scenario(tmp_path: Path) -> None:
         timeout=300,
     )
     (wheel,) = wheels.glob("escalation_sim-*.whl")
+    assert_wheel_holds_the_sources(wheel)
     site = tmp_path / "site"
     subprocess.run(
         [

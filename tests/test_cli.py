@@ -1,0 +1,81 @@
+"""The command line: every subcommand explains itself, Hydra's flags keep their values."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.cli import build_parser, main
+from sim.config import split_hydra_args
+
+BIN = Path(sys.executable).with_name("escalation")
+
+
+@pytest.mark.parametrize("command", sorted(build_parser()[1]))
+def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: escalation {command}")
+
+
+def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in build_parser()[1]:
+        assert command in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"escalation {sim.__version__}"
+    assert sim.__version__ and sim.__version__ != "0+unknown"
+
+
+def test_bad_commands_and_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rnu"]) == 2
+    assert "invalid choice: 'rnu'" in capsys.readouterr().err
+    assert main(["replay", "some_dir"]) == 2
+    assert main(["replay", "some_dir", "not-a-number"]) == 2
+    assert main([]) == 2
+
+
+def test_listings_name_every_policy_and_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policies"]) == 0
+    out = capsys.readouterr().out
+    assert "generous_tit_for_tat  (state policy; stochastic; memory 1 day)" in out
+    assert "generosity = 0.3333  in [0, 1]" in out
+    assert "trigger = statement  a rung name" in out
+    assert main(["actors"]) == 0
+    out = capsys.readouterr().out
+    for kind in ("state", "mediator", "militant"):
+        assert f"\n{kind}  (" in f"\n{out}"
+    assert "max_step = 4  in [0, 100]" in out
+
+
+def test_hydra_flags_keep_their_values() -> None:
+    assert split_hydra_args(["--cfg", "job", "--package", "simulation", "days=3"]) == (
+        ["--cfg", "job", "--package", "simulation"],
+        ["days=3"],
+    )
+    assert split_hydra_args(["-m", "a=1,2", "--info", "defaults", "b=2"]) == (
+        ["-m", "--info", "defaults"],
+        ["a=1,2", "b=2"],
+    )
+    assert split_hydra_args(["--info", "b=2"]) == (["--info"], ["b=2"])
+
+
+def test_print_one_package_of_the_config(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [str(BIN), "run", "--cfg", "job", "--package", "simulation", "days=7"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "# @package simulation" in out.stdout and "days: 7" in out.stdout
+    assert not any(tmp_path.iterdir())  # nothing written
