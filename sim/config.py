@@ -15,7 +15,10 @@ ConfigStore (group = folder, ``scenario`` for the scenario library), so:
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import secrets
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -99,12 +102,47 @@ def refuse_code(node: Any, where: str) -> None:
             refuse_code(v, where)
 
 
+def run_name(overrides: str) -> str:
+    """A short, file-name-safe form of a run's overrides (``hydra.job.override_dirname``).
+
+    Each ``key=value`` keeps the last two parts of its key, and run settings their name alone:
+    ``actors.pakistan.policy.name=graduated,simulation.days=60`` gives
+    ``policy.name=graduated,days=60``. Longer than 60 characters, it
+    is cut and ends with a hash of the whole, so that different overrides stay apart.
+    """
+    items = []
+    for item in overrides.split(","):
+        key, sep, value = item.partition("=")
+        parts = key.removeprefix("simulation.").split(".")
+        items.append(".".join(parts[-2:]) + sep + value)
+    short = re.sub(r"[^A-Za-z0-9._=,+-]", "-", ",".join(items)).strip(",")
+    if len(short) > 60:
+        digest = hashlib.sha256(overrides.encode()).hexdigest()[:8]
+        short = f"{short[:50]}~{digest}"
+    return short
+
+
+def _unique() -> str:
+    # The process id and fresh random bits: two runs started in the same second, on one
+    # machine or on several sharing a disk, never pick the same folder.
+    return f"{os.getpid()}{secrets.token_hex(3)}"
+
+
+def register_resolvers() -> None:
+    """Our interpolations for folder names (``${run_name:...}``, ``${unique:}``), once."""
+    if not OmegaConf.has_resolver("run_name"):
+        OmegaConf.register_new_resolver("run_name", run_name)
+    if not OmegaConf.has_resolver("unique"):
+        OmegaConf.register_new_resolver("unique", _unique, use_cache=True)
+
+
 def register_configs() -> list[str]:
     """Register the config tree and the scenario library in the ConfigStore (once).
 
     Returns:
         The scenario names.
     """
+    register_resolvers()
     if _REGISTERED:
         return list(_REGISTERED)
     cs = ConfigStore.instance()

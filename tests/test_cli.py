@@ -79,3 +79,30 @@ def test_print_one_package_of_the_config(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "# @package simulation" in out.stdout and "days: 7" in out.stdout
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_run_names_are_short_and_distinct() -> None:
+    from sim.config import run_name
+
+    assert run_name("actors.pakistan.policy.name=graduated,simulation.days=60") == (
+        "policy.name=graduated,days=60"
+    )
+    long_a = run_name(",".join(f"actors.a{i}.willingness=0.{i}" for i in range(20)))
+    long_b = run_name(",".join(f"actors.b{i}.willingness=0.{i}" for i in range(20)))
+    assert len(long_a) <= 60 and long_a != long_b
+    assert run_name("events.x.target=../../etc") == "x.target=..-..-etc"  # no separators
+
+
+def test_two_runs_started_together_get_folders_of_their_own(tmp_path: Path) -> None:
+    cmd = [str(BIN), "run", "replicates=200", "days=5", "actors.iran.policy.name=tit_for_tat"]
+    procs = [
+        subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for p in procs:
+        assert p.wait(timeout=120) == 0
+    runs = sorted((tmp_path / "outputs" / "baseline").iterdir())
+    assert len(runs) == 2
+    for run in runs:
+        assert "policy.name=tit_for_tat,days=5,replicates=200" in run.name
+        assert (run / "status.json").is_file() and (run / "report.html").is_file()
