@@ -21,9 +21,10 @@ import plotly.graph_objects as go
 
 from sim.config import compose_config
 from sim.eventlog import event_table, read_events
+from sim.metrics import replicate_outcomes
 from sim.model import EscalationModel
-from sim.report import figures
-from sim.runner import RunResult, simulate
+from sim.report import figures, write_run_report
+from sim.runner import RunResult, mark_complete, simulate
 from sim.settings import Settings
 
 
@@ -72,10 +73,28 @@ def run_scenario(
     Args:
         scenario: Scenario name.
         overrides: Hydra overrides.
-        out_dir: Where to write the event log, outcomes and summary (None: nothing written).
+        out_dir: Where to write a complete run, as ``escalation run`` does: the event log,
+            outcomes, summary, report and the completion marker, so that ``escalation
+            report`` and ``replay`` accept it (None: nothing written).
         progress: Show a progress bar.
     """
-    return simulate(load_settings(scenario, overrides), out_dir, progress=progress)
+    result = simulate(load_settings(scenario, overrides), out_dir, progress=progress)
+    if result.run_dir is not None:
+        write_run_report(result.run_dir, result.summary)
+        mark_complete(result.run_dir, seconds=result.seconds)
+    return result
+
+
+def outcomes(source: str | Path | EscalationModel) -> pd.DataFrame:
+    """One row of outcomes per replicate, from a run directory or a finished model.
+
+    Columns: replicate, peak rung and level, de-escalation day (-1: never), casualties,
+    ambassador recalled, relations restored, relapse and days with force
+    (``docs/model.md``, outcome metrics).
+    """
+    if isinstance(source, EscalationModel):
+        return replicate_outcomes(source)
+    return pd.read_parquet(Path(source) / "outcomes")
 
 
 def events(source: str | Path | EscalationModel) -> pd.DataFrame:

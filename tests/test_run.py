@@ -223,3 +223,22 @@ def test_listing_into_a_closed_pipe_is_quiet(unbuffered: str) -> None:
     err = p.stderr.read().decode()
     p.wait(timeout=60)
     assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_api_writes_a_complete_run_that_report_and_replay_accept(tmp_path: Path) -> None:
+    from sim import api
+    from sim.report.compare import load_sources
+
+    result = api.run_scenario("baseline", ["simulation.replicates=300"], tmp_path / "r", False)
+    run_dir = tmp_path / "r"
+    assert json.loads((run_dir / "status.json").read_text())["status"] == "complete"
+    assert (run_dir / "report.html").is_file()
+    runs, _ = load_sources([run_dir])
+    assert len(runs) == 1
+    table = api.outcomes(run_dir)
+    assert len(table) == 300 and {"peak_rung", "casualties"} <= set(table.columns)
+    model = api.build_model("baseline", replicates=[7]).run()
+    row = api.outcomes(model)
+    assert row["casualties"].tolist() == table.loc[table.replicate == 7, "casualties"].tolist()
+    assert replay(run_dir, 7).history.tolist() == model.history.tolist()
+    assert result.summary["metrics"]["casualties_mean"]["estimate"] >= 2
