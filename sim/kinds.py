@@ -21,7 +21,7 @@ from typing import Any
 
 from sim.errors import ConfigError, suggest
 from sim.params import Param
-from sim.plugins import load_group
+from sim.plugins import changed, load_group
 
 #: Entry point group of actor kinds from installed packages.
 ACTOR_ENTRY_POINT_GROUP = "escalation.actors"
@@ -53,8 +53,8 @@ class Kind:
         relations: Relation types this kind is the source of, each with the kind of actor
             it points to (e.g. ``{"lobbies": "state"}``).
         rungs: Rung names this kind may take besides those whose ``used_by`` lists it.
-        bases: Registered kinds this one derives from, nearest first: it may stand
-            wherever they may.
+        bases: Kinds this one derives from, for a kind declared without a class; a registered
+            class's bases are read off its class hierarchy (:func:`kind_family`).
         impl: The agent class that implements the kind (None until it is registered).
     """
 
@@ -152,20 +152,30 @@ def declare(kind: Kind) -> Kind:
         if not isinstance(p, Param):
             raise ValueError(f"{kind.name}.params[{key!r}]: expected a Param")
     owners = _relation_owners(_KINDS.values())
+    family = (kind.name, *_bases(kind, _KINDS))
     for rtype in kind.relations:
         owner = owners.get(rtype)
-        if owner is not None and owner[0] not in (kind.name, *kind.bases):
+        if owner is None or owner[0] in family:
+            continue
+        # A variant registered before this kind, its base, holds the relation type it
+        # inherited from it: this kind is its true owner.
+        held_by = _KINDS[owner[0]].impl if owner[0] in _KINDS else None
+        if not (
+            isinstance(held_by, type) and kind.impl is not None and issubclass(held_by, kind.impl)
+        ):
             raise ValueError(f"{kind.name}: relation type {rtype!r} is already defined")
     if not all(isinstance(r, str) for r in kind.rungs):
         raise ValueError(f"{kind.name}: rungs must be rung names")
+    if _KINDS.get(kind.name) != kind or _KINDS[kind.name].impl is not kind.impl:
+        changed()
     _KINDS[kind.name] = kind
     return kind
 
 
 def undeclare(name: str) -> None:
     """Forget a kind added by research code (built-in kinds stay)."""
-    if name not in {k.name for k in BUILT_IN}:
-        _KINDS.pop(name, None)
+    if name not in {k.name for k in BUILT_IN} and _KINDS.pop(name, None) is not None:
+        changed()
 
 
 def kinds(plugins: bool = True) -> dict[str, Kind]:
@@ -198,8 +208,25 @@ def kind_family(name: str) -> tuple[str, ...]:
     A state variant registered as ``"hardline_state"`` gives ``("hardline_state",
     "state")``: it may stand wherever a state may.
     """
-    kind = kinds().get(name)
-    return (name,) if kind is None else (name, *kind.bases)
+    known = kinds()
+    kind = known.get(name)
+    return (name,) if kind is None else (name, *_bases(kind, known))
+
+
+def _bases(kind: Kind, known: Mapping[str, Kind]) -> tuple[str, ...]:
+    """The registered kinds ``kind`` derives from, nearest first, as registered now.
+
+    Read off its class's method resolution order at each call, so a variant registered
+    before its base (entry points load in any order) still counts as one.
+    """
+    if kind.impl is None:
+        return kind.bases
+    out: list[str] = []
+    for base in kind.impl.__mro__[1:]:
+        k = getattr(base, "kind", "")
+        if k and k not in out and k in known and known[k].impl is base:
+            out.append(k)
+    return tuple(out)
 
 
 def _relation_owners(declared: Any) -> dict[str, tuple[str, str]]:
@@ -212,7 +239,7 @@ def _relation_owners(declared: Any) -> dict[str, tuple[str, str]]:
     by_name = {k.name: k for k in declared}
     out = dict(RELATION_TYPES)
     for kind in declared:
-        bases = [by_name[b] for b in kind.bases if b in by_name]
+        bases = [by_name[b] for b in _bases(kind, by_name)]
         for r, target in kind.relations.items():
             if not any(r in b.relations for b in bases):
                 out[r] = (kind.name, target)

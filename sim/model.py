@@ -163,7 +163,12 @@ class EscalationModel(mesa.Model):
         for a in self.actors.values():
             a.connect_declared()
         self._state_channels = [c for c in self.channels if c.dyad >= 0]
-        self._index = {(c.actor, c.target): c for c in self.channels}
+        # A kind's own channel comes before one along a relation type it declares toward
+        # the same actor: the first is the one events, dyads and mediators mean.
+        self._index: dict[tuple[str, str], Channel] = {}
+        for c in self.channels:
+            self._index.setdefault((c.actor, c.target), c)
+        self._own = {a.actor_id: {c.index for c in a.channels} for a in self.actors.values()}
         self._dyad_rows = [
             (self._index[(a, b)].index, self._index[(b, a)].index) for a, b in self.dyads
         ]
@@ -313,7 +318,12 @@ class EscalationModel(mesa.Model):
     def _act(self, rung: np.ndarray) -> None:
         """Every agent's plan as rungs on its channels (each channel has one actor)."""
         for a in self.actors.values():
+            own = self._own[a.actor_id]
             for i, r in a.act().items():
+                if i not in own:
+                    raise RuntimeError(
+                        f"{a.actor_id} ({a.kind}): act() returned channel {i}, not one of its own"
+                    )
                 rung[i] = r
 
     def _scheduled_events(self, t: int, rung: np.ndarray) -> dict[int, int]:

@@ -22,19 +22,32 @@ import atexit
 import gc
 import logging
 import multiprocessing as mp
+import os
 import sys
 import threading
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from threadpoolctl import threadpool_limits
 
+from sim.plugins import generation
+
 J = TypeVar("J")
 T = TypeVar("T")
 
-_POOL: tuple[int, ProcessPoolExecutor] | None = None
+
+@dataclass
+class _Pool:
+    executor: ProcessPoolExecutor
+    children: int
+    pid: int  # the process that owns it (a forked child inherits a copy it must not use)
+    generation: int  # the registries' generation it was forked with
+
+
+_POOL: _Pool | None = None
 
 
 def _context() -> Any:
@@ -43,6 +56,8 @@ def _context() -> Any:
 
 
 def _init() -> None:
+    global _POOL
+    _POOL = None  # the parent's pool, as copied at the fork: never this process's
     logging.getLogger("MESA").setLevel(logging.WARNING)
     # One BLAS thread per process: the workers are the cores asked for, and idle BLAS
     # threads spin on the cores the other workers need.
@@ -52,22 +67,40 @@ def _init() -> None:
     gc.freeze()
 
 
+def _noop() -> None:
+    """A job that does nothing: submitting it starts the pool's processes."""
+
+
 def pool(children: int) -> ProcessPoolExecutor:
-    """The process's pool of ``children`` worker processes (started on first use)."""
+    """The process's pool of ``children`` worker processes, started now if need be.
+
+    A pool is replaced when it is broken (a child died), when another process owns it, or
+    when a kind or a policy was registered since it was forked (its children would run the
+    old registries: :func:`sim.plugins.generation`).
+    """
     global _POOL
-    if _POOL is not None and _POOL[0] == children:
-        return _POOL[1]
+    current = _POOL
+    if (
+        current is not None
+        and current.children == children
+        and current.pid == os.getpid()
+        and current.generation == generation()
+        and not getattr(current.executor, "_broken", False)
+    ):
+        return current.executor
     shutdown()
     executor = ProcessPoolExecutor(max_workers=children, mp_context=_context(), initializer=_init)
-    _POOL = (children, executor)
+    # Fork the children now, outside any lock a caller holds (the first submit forks them).
+    executor.submit(_noop).result()
+    _POOL = _Pool(executor, children, os.getpid(), generation())
     return executor
 
 
 def prepare(workers: int) -> None:
     """Start the pool for ``workers`` processes in all now, if it is not running.
 
-    Children are forked from the caller: doing it before the caller starts threads of its
-    own (a progress bar's monitor) keeps them from inheriting a lock a thread holds.
+    Call it before starting threads of one's own (a progress bar), so that the children
+    are forked from a process in which no other thread may hold a lock.
     """
     if workers > 1:
         pool(workers - 1)
@@ -76,9 +109,9 @@ def prepare(workers: int) -> None:
 def shutdown() -> None:
     """Stop the pool's processes (a later call starts a new pool)."""
     global _POOL
-    if _POOL is not None:
-        _POOL[1].shutdown(wait=True, cancel_futures=True)
-        _POOL = None
+    current, _POOL = _POOL, None
+    if current is not None and current.pid == os.getpid():
+        current.executor.shutdown(wait=True, cancel_futures=True)
 
 
 atexit.register(shutdown)
@@ -128,8 +161,8 @@ def ordered(
     executor = pool(children)
     lock = threading.Lock()
     futures: dict[int, Future[T]] = {}
-    local: dict[int, T] = {}
-    state = {"handed": 0, "wanted": 0, "busy": 0, "open": True}
+    local: dict[int, T | _Failed] = {}
+    state: dict[str, Any] = {"handed": 0, "wanted": 0, "busy": 0, "open": True, "error": None}
 
     def take() -> tuple[int, J] | None:
         """The next job and its number, or None for now (under the lock)."""
@@ -141,6 +174,9 @@ def ordered(
             job = next(it)
         except StopIteration:
             state["open"] = False
+            return None
+        except Exception as exc:  # raised in order, once every earlier job is yielded
+            state["open"], state["error"] = False, exc
             return None
         state["handed"] = k + 1
         return k, job
@@ -155,7 +191,11 @@ def ordered(
                 got = take()
                 if got is None:
                     break
-                future = executor.submit(fn, got[1])
+                try:
+                    future = executor.submit(fn, got[1])
+                except BrokenProcessPool as exc:
+                    future = Future()
+                    future.set_exception(exc)
                 futures[got[0]] = future
                 state["busy"] += 1
                 started.append(future)
@@ -173,11 +213,16 @@ def ordered(
                 hand_out()
                 first = False
             if got is not None:
-                local[got[0]] = fn(got[1])  # the caller's share
+                try:
+                    local[got[0]] = fn(got[1])  # the caller's share
+                except Exception as exc:  # raised when its turn comes, in job order
+                    local[got[0]] = _Failed(exc)
             while True:
                 wanted = state["wanted"]
                 if wanted in local:
                     result = local.pop(wanted)
+                    if isinstance(result, _Failed):
+                        raise result.error
                 elif wanted in futures and (got is None or futures[wanted].done()):
                     result = futures.pop(wanted).result()
                 else:
@@ -188,10 +233,22 @@ def ordered(
                 hand_out()  # the consumer may expect to need more now
             with lock:
                 if not state["open"] and state["wanted"] >= state["handed"]:
+                    if state["error"] is not None:
+                        raise state["error"]
                     return
+    except BrokenProcessPool:
+        shutdown()  # a child died: the next call starts a new pool
+        raise
     finally:
         with lock:
             state["open"] = False
             pending = list(futures.values())
         for f in pending:
             f.cancel()
+
+
+@dataclass
+class _Failed:
+    """A job the caller ran that raised: its error waits for its turn."""
+
+    error: Exception

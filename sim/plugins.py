@@ -19,6 +19,21 @@ from typing import Any
 
 _LOADED: set[str] = set()
 _HANDLERS: dict[str, tuple[type, Callable[[Any], Any]]] = {}
+_GENERATION = [0]
+
+
+def changed() -> None:
+    """Note that a registry changed (a kind or a policy was registered or removed)."""
+    _GENERATION[0] += 1
+
+
+def generation() -> int:
+    """How many times the registries changed in this process.
+
+    Worker processes forked earlier hold the registries as they were (``sim.parallel``
+    replaces them when this moves on).
+    """
+    return _GENERATION[0]
 
 
 def handle_group(group: str, base: type, register: Callable[[Any], Any]) -> None:

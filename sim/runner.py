@@ -191,6 +191,9 @@ def simulate(
     path = Path(out_dir) if out_dir is not None else None
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
+        # Parts an earlier, unfinished run left (its chunks may have been cut otherwise).
+        for part in [*path.glob("events/part-*.parquet"), *path.glob("outcomes/part-*.parquet")]:
+            part.unlink()
         write_text(path / "config.yaml", _yaml(_jsonable(settings.raw)))
     start = time.perf_counter()
     bounds = np.cumsum([0, *sizes])

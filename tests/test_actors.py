@@ -257,3 +257,87 @@ def test_effects_ask_the_acting_kind_what_its_acts_do() -> None:
     finally:
         unregister_actor("drill")
         unregister_actor("live_drill")
+
+
+class Lobbyist(StateActor):
+    """A state variant that also lobbies its opponent along a relation type of its own."""
+
+    kind = "lobbyist_state"
+    relations = {"lobbies_rival": "state"}
+
+
+class Puppeteer(Envoy):
+    """Broken on purpose: acts on a channel that is not its own."""
+
+    kind = "puppeteer"
+    relations = {"pulls": "state"}
+
+    def act(self) -> Mapping[int, np.ndarray]:
+        return {0: np.full(self.model.n, self.rung_index("statement"), np.int8)}
+
+
+def test_a_state_variant_with_its_own_relation_keeps_its_dyad() -> None:
+    register_actor(Lobbyist)
+    try:
+        base = EscalationModel(
+            Settings.from_config(compose_config("baseline", ["simulation.replicates=200"]))
+        ).run()
+        m = EscalationModel(
+            Settings.from_config(
+                compose_config(
+                    "baseline",
+                    [
+                        "simulation.replicates=200",
+                        "actors.iran.kind=lobbyist_state",
+                        "+relations.lobby={source: iran, target: pakistan, type: lobbies_rival}",
+                    ],
+                )
+            )
+        ).run()
+        assert m.dyad_channels(0) == base.dyad_channels(0)
+        assert np.array_equal(m.history[:, : len(base.channels)], base.history)
+    finally:
+        unregister_actor("lobbyist_state")
+
+
+def test_acting_on_another_actors_channel_is_refused() -> None:
+    register_actor(Puppeteer)
+    try:
+        with pytest.raises(RuntimeError, match="not one of its own"):
+            EscalationModel(
+                Settings.from_config(
+                    compose_config(
+                        "baseline",
+                        [
+                            "simulation.replicates=20",
+                            "+actors.p={kind: puppeteer}",
+                            "+relations.p={source: p, target: iran, type: pulls}",
+                        ],
+                    )
+                )
+            ).run()
+    finally:
+        unregister_actor("puppeteer")
+
+
+def test_a_variant_registered_before_its_base_still_counts_as_one() -> None:
+    from sim.kinds import kind_family
+
+    class Base(Envoy):
+        """A base registered second."""
+
+        kind = "late_base"
+        relations = {"advises_late": "state"}
+
+    class Variant(Base):
+        """Registered first."""
+
+        kind = "early_variant"
+
+    register_actor(Variant)
+    register_actor(Base)
+    try:
+        assert kind_family("early_variant") == ("early_variant", "late_base")
+    finally:
+        unregister_actor("early_variant")
+        unregister_actor("late_base")

@@ -184,8 +184,8 @@ A = TypeVar("A", bound=type[Actor])
 def register_actor(cls: A) -> A:
     """Class decorator that registers an actor class under its ``kind``.
 
-    Its class attributes become the kind's declaration in :mod:`sim.kinds`, with the
-    registered kinds it derives from as its bases.
+    Its class attributes become the kind's declaration in :mod:`sim.kinds`; the registered
+    kinds it derives from are read off its class hierarchy.
 
     Raises:
         ValueError: If the kind is empty or taken by another class, the policy role is
@@ -194,12 +194,6 @@ def register_actor(cls: A) -> A:
     """
     if not cls.kind:
         raise ValueError(f"{cls.__qualname__} has no kind")
-    known = kinds(plugins=False)
-    bases = []
-    for base in cls.__mro__[1:]:
-        k = getattr(base, "kind", "")
-        if k and k not in bases and k in known and known[k].impl is base:
-            bases.append(k)
     declare(
         Kind(
             name=cls.kind,
@@ -207,7 +201,6 @@ def register_actor(cls: A) -> A:
             policy_role=cls.policy_role,
             relations=cls.relations,
             rungs=tuple(cls.rungs),
-            bases=tuple(bases),
             impl=cls,
         )
     )

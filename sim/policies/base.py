@@ -22,7 +22,7 @@ from sim.errors import ConfigError, suggest
 from sim.kinds import ROLES
 from sim.ladder import Ladder
 from sim.params import Param, check_value
-from sim.plugins import load_plugins
+from sim.plugins import changed, load_plugins
 from sim.rng import Draws
 
 #: Mediator action codes, in the order of their rungs' roles.
@@ -159,6 +159,8 @@ def register_policy(cls: P) -> P:
         raise ValueError(f"policy name {cls.name!r} is already registered")
     if cls.traits.role not in ROLES:
         raise ValueError(f"{cls.name}: traits.role must be one of {ROLES}")
+    if _REGISTRY.get(cls.name) is not cls:
+        changed()
     _REGISTRY[cls.name] = cls
     return cls
 
