@@ -179,13 +179,14 @@ def policies() -> int:
 
 def actors() -> int:
     """``escalation actors``: every actor kind, what it links and its parameters."""
-    from sim.kinds import kinds
+    from sim.kinds import kind_family, kinds
 
     for name, kind in kinds().items():
         role = f"takes a {kind.policy_role} policy" if kind.policy_role else "takes no policy"
         bits = [role]
-        if kind.bases:
-            bits.append("a variant of " + ", ".join(kind.bases))
+        bases = kind_family(name)[1:]
+        if bases:
+            bits.append("a variant of " + ", ".join(bases))
         if kind.relations:
             bits.append("relations: " + ", ".join(f"{r} -> {t}" for r, t in kind.relations.items()))
         if kind.rungs:

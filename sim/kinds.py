@@ -178,15 +178,12 @@ def undeclare(name: str) -> None:
         changed()
 
 
-def kinds(plugins: bool = True) -> dict[str, Kind]:
+def kinds() -> dict[str, Kind]:
     """Every declared kind (built-in, research code and plugins), by name.
 
-    Args:
-        plugins: Load the kinds of installed packages first (once). False while a kind
-            registers, since a plugin may derive from a class still being defined.
+    The kinds of installed packages are loaded first, once.
     """
-    if plugins:
-        load_group(ACTOR_ENTRY_POINT_GROUP)
+    load_group(ACTOR_ENTRY_POINT_GROUP)
     return dict(sorted(_KINDS.items()))
 
 

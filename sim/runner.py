@@ -20,7 +20,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,12 +64,6 @@ class RunResult:
     summary: dict[str, Any]
     run_dir: Path | None
     seconds: float
-
-
-def chunks(total: int, size: int) -> Iterator[tuple[int, np.ndarray]]:
-    """Consecutive replicate index ranges of at most ``size``."""
-    for k, start in enumerate(range(0, total, size)):
-        yield k, np.arange(start, min(start + size, total), dtype=np.int64)
 
 
 def simulate_chunk(

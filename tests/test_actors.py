@@ -341,3 +341,12 @@ def test_a_variant_registered_before_its_base_still_counts_as_one() -> None:
     finally:
         unregister_actor("early_variant")
         unregister_actor("late_base")
+
+
+def test_the_kind_listing_names_a_variants_base(
+    registered: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.commands import actors
+
+    assert actors() == 0
+    assert "hawk_state  (takes a state policy; a variant of state)" in capsys.readouterr().out
