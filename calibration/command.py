@@ -67,7 +67,20 @@ def main(argv: list[str]) -> int:
     flags, given = split_hydra_args(argv)
     overrides = [
         o
-        if o.startswith(("calibration", "scenario", "hydra", "+", "~", "actors", "simulation"))
+        if o.startswith(
+            (
+                "calibration",
+                "scenario",
+                "episode",
+                "by_role",
+                "mechanisms",
+                "hydra",
+                "+",
+                "~",
+                "actors",
+                "simulation",
+            )
+        )
         else f"calibration.{o}"
         for o in expand_short(given)
     ]
@@ -78,7 +91,7 @@ def main(argv: list[str]) -> int:
         "escalation",
         *flags,
         "+calibration=default",
-        "hydra.run.dir=outputs/calibration/${now:%Y-%m-%d_%H-%M-%S}",
+        "hydra.run.dir=outputs/calibration/${episode.name}/${now:%Y-%m-%d_%H-%M-%S}_${unique:}",
         *overrides,
     ]
     fn()

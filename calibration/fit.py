@@ -27,10 +27,13 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from sim import parallel
+from sim.episode import set_role_key
+from sim.errors import ConfigError
 from sim.eventlog import write_atomic
 from sim.model import EscalationModel
 from sim.posterior import set_key, systematic_indices
 from sim.settings import Settings
+from sim.timeline import Timeline, load_timeline
 
 
 @dataclass
@@ -41,14 +44,19 @@ class ModelSimulator:
         base: The composed config as a plain dict (the scenario to fit).
         prior: The prior (its keys are the parameters set per replicate).
         seed: Base seed of the calibration.
-        days: Days to simulate (the observed ones).
+        timeline: The observed episode (its observed days are simulated).
     """
 
     base: dict[str, Any]
     prior: Prior
     seed: int
-    days: int = 4
+    timeline: Timeline
     simulated: int = 0
+
+    @property
+    def days(self) -> int:
+        """Days simulated: the observed ones."""
+        return self.timeline.observed_days
 
     def settings(self, thetas: np.ndarray, seed: int) -> Settings:
         """Settings with one particle's parameters per replicate."""
@@ -61,7 +69,7 @@ class ModelSimulator:
             "write_events": False,
         }
         for j, key in enumerate(self.prior.keys):
-            set_key(raw, key, thetas[:, j])
+            (set_role_key if key.startswith("by_role.") else set_key)(raw, key, thetas[:, j])
         return Settings.from_config(raw)
 
     def model(self, thetas: np.ndarray, call: int) -> EscalationModel:
@@ -73,26 +81,60 @@ class ModelSimulator:
     def __call__(self, thetas: np.ndarray, call: int) -> np.ndarray:
         """Distances of a batch."""
         m = self.model(thetas, call)
-        d = distances(m, targets_of(m))
+        d = distances(m, targets_of(m, self.timeline))
         m.dispose()  # freed now, not by a garbage collection over everything imported
         return d
 
 
-_TARGETS: dict[tuple[tuple[str, str], ...], Targets] = {}
+_TARGETS: dict[tuple[str, tuple[tuple[str, str], ...]], Targets] = {}
 
 
-def targets_of(model: EscalationModel) -> Targets:
-    """Targets for a model's roster (built once per set of channels)."""
-    key = tuple((c.actor, c.target) for c in model.channels)
+def targets_of(model: EscalationModel, timeline: Timeline) -> Targets:
+    """Targets for a model's roster and episode (built once per episode and channels)."""
+    key = (timeline.name, tuple((c.actor, c.target) for c in model.channels))
     if key not in _TARGETS:
-        _TARGETS[key] = build_targets(model)
+        _TARGETS[key] = build_targets(model, timeline)
     return _TARGETS[key]
+
+
+def episode_timeline(base: Mapping[str, Any]) -> Timeline:
+    """The observed episode a composed config is fitted to.
+
+    Raises:
+        ConfigError: If the config's episode has no observed timeline.
+    """
+    node = base.get("episode") or {}
+    name = node.get("timeline") if isinstance(node, Mapping) else None
+    if not name:
+        raise ConfigError(
+            "episode.timeline: calibration needs an observed episode (select one with "
+            "episode=NAME; `escalation episodes` lists them)"
+        )
+    return load_timeline(str(name))
+
+
+def cast_priors(cfg: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
+    """The prior entries that apply to the episode: role keys of roles it does not cast go.
+
+    An episode without a mediator, say, has nothing for the mediator's parameters to act on.
+    """
+    node = base.get("episode") or {}
+    roles = (node.get("roles") or {}) if isinstance(node, Mapping) else {}
+    out = {}
+    for key, spec in cfg.items():
+        parts = str(key).split(".")
+        if parts[0] == "by_role" and len(parts) > 1 and not roles.get(parts[1]):
+            continue
+        out[str(key)] = spec
+    if not out:
+        raise ConfigError("calibration.priors: no parameter applies to this episode's roles")
+    return out
 
 
 def fit_numbers(sim: ModelSimulator, thetas: np.ndarray, call: int) -> dict[str, Any]:
     """P(exact match), P(within one rung) and the per-day predictive check for draws."""
     m = sim.model(thetas, call)
-    t = targets_of(m)
+    t = targets_of(m, sim.timeline)
     exact, near = fit_flags(m, t)
     from sim.metrics import wilson
 
@@ -138,9 +180,10 @@ def calibrate(
     """
     import time
 
-    prior = prior_from_config(cfg["priors"])
+    timeline = episode_timeline(base)
+    prior = prior_from_config(cast_priors(cfg["priors"], base))
     seed = int(cfg.get("seed", 1))
-    sim = ModelSimulator(base, prior, seed)
+    sim = ModelSimulator(base, prior, seed, timeline)
     rng = np.random.default_rng(seed)
     # Batches run on the run's workers (simulation.workers); the posterior does not depend on it.
     workers = int((base.get("simulation") or {}).get("workers", 1))
@@ -224,6 +267,7 @@ def calibrate(
         },
     }
     _write(out / "calibration.json", json.dumps(summary, indent=1))
+    summary["episode"] = {"name": timeline.name, "title": timeline.title}
     _write(out / "calibrated.yaml", calibrated_yaml(median, summary))
     return summary
 
@@ -256,11 +300,13 @@ def calibrated_yaml(median: Mapping[str, float | int], summary: Mapping[str, Any
             "name": "calibrated",
             "title": "Calibrated (posterior median)",
             "description": (
-                "The baseline with the ABC-SMC posterior median of the calibrated parameters."
+                "The episode's roster with the ABC-SMC posterior median of the calibrated "
+                "parameters, set by role so that it applies to any episode."
             ),
             "changes": ", ".join(f"{k} = {v}" for k, v in median.items()),
             "rationale": (
-                f"Fitted to 16-19 January 2024 (seeds/timeline.yaml): P(exact match) "
+                f"Fitted to {summary['episode']['title']} (seeds/{summary['episode']['name']}/): "
+                "P(exact match) "
                 f"{summary['posterior']['p_exact']['estimate']:.2%} under the posterior against "
                 f"{summary['prior']['p_exact']['estimate']:.2%} under the prior."
             ),

@@ -1,18 +1,19 @@
 """Targets and distance: what the model is fitted to, built from ``seeds/`` (not retyped).
 
-Targets (``build_targets``): for days 0..3, the observed rung of each directed pair of states
-(Iran toward Pakistan, Pakistan toward Iran) and of the mediator, and the death toll of
-Pakistan's strike as a range (9-11: the sources disagree).
+Targets (``build_targets``): for the episode's observed days, the observed rung of each
+directed pair of states (for 2024: Iran toward Pakistan, Pakistan toward Iran) and of the
+mediator, and the death toll of the answering state's strikes as a range (2024: 9-11, the
+sources disagree).
 
 Distance of one simulated episode (``distances``), documented in docs/calibration.md:
 
-- rungs: for each directed pair and day 1..3 (day 0 is the forced trigger), the absolute
+- rungs: for each directed pair and each observed day after day 0 (the forced trigger), the absolute
   difference of positions on the states' ladder (cooperative rungs below ``none``), weight 1 —
   a summons instead of a recall costs 1, a strike instead of nothing 7;
-- mediator: 0.5 for each day 1..3 on which the mediator's action differs — it matters less
+- mediator: 0.5 for each such day on which the mediator's action differs — it matters less
   than the states' moves and its date is uncertain in the sources (day 2 or 3);
-- casualties: 0.25 when the death toll of Pakistan's answer over days 0..3 falls outside the
-  reported 9-11 (the range is kept, not a single number).
+- casualties: 0.25 when the death toll of the answering state over the observed days falls
+  outside the reported range (the range is kept, not a single number).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from sim import relations as rel
 from sim.model import EscalationModel
-from sim.timeline import load_timeline
+from sim.timeline import Timeline
 
 W_RUNG, W_MEDIATOR, W_CASUALTIES = 1.0, 0.5, 0.25
 
@@ -55,9 +56,8 @@ class Targets:
     days: int
 
 
-def build_targets(model: EscalationModel) -> Targets:
-    """Targets for a model's roster from the packaged timeline."""
-    t = load_timeline()
+def build_targets(model: EscalationModel, t: Timeline) -> Targets:
+    """Targets for a model's roster from an episode's timeline."""
     lad = model.ladder
     state_axis = [i for i, r in enumerate(lad.rungs) if "state" in r.used_by]
     position = np.searchsorted(state_axis, np.arange(len(lad)))

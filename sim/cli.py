@@ -17,20 +17,24 @@ from sim import __version__, commands
 
 EXAMPLES = """examples:
   escalation run scenario=baseline replicates=10000 days=30 seed=1
+  escalation run episode=india_pakistan_2016 posterior=baseline
   escalation run actors.pakistan.policy.name=graduated hydra.run.dir=outputs/graduated
   escalation run -m actors.iran.policy.generosity=0.1,0.5,0.9     # a sweep
   escalation calibrate workers=2
-  escalation report outputs/baseline/<run> multirun/<sweep> -o compare.html
+  escalation calibrate episode=us_iran_2020
+  escalation report outputs/iran_pakistan_2024/baseline/<run> multirun/<sweep> -o compare.html
 """
 
 RUN_HELP = """Run a scenario through Hydra: validate, simulate, write the run folder and its report.
 
 Arguments are config overrides (key=value) and Hydra's flags, in any order:
+  episode=NAME             a real crisis of the library (escalation episodes)
   scenario=NAME            a scenario of the library (escalation scenarios)
   replicates=N days=N seed=N workers=N chunk_size=N
                            short for simulation.replicates=... and the like
   actors.ID.KEY=VALUE      an actor's parameter (escalation actors lists them)
   actors.ID.policy.name=P  a policy (escalation policies lists them and their parameters)
+  by_role.ROLE.KEY=VALUE   a parameter of the actor in a role (victim, adversary, mediator)
   posterior=PATH|baseline  draw each replicate's parameters from a calibration
   design=NAME              an experimental design (with -m: one job per point)
   hydra.run.dir=DIR        where to write (hydra.sweep.dir=DIR for sweeps)
@@ -41,19 +45,22 @@ Arguments are config overrides (key=value) and Hydra's flags, in any order:
   --hydra-help             Hydra's own help
 """
 
-CALIBRATE_HELP = """Fit the model to the episode by ABC-SMC (docs/calibration.md) and write the
-posterior, the fit numbers, a calibrated scenario and a report.
+CALIBRATE_HELP = """Fit the model to an observed episode by ABC-SMC (docs/calibration.md) and
+write the posterior, the fit numbers, a calibrated scenario and a report.
 
 Arguments are overrides of the calibration (population=N generations=N batch=N budget=N
 seed=N quantile=Q min_tolerance=T fit_draws=N, or calibration.priors.KEY={...}), of the
-scenario it fits (scenario=NAME, actors..., simulation...), workers=N (processes; the
-posterior is the same for any N), hydra.run.dir=DIR, and Hydra's flags (--cfg job ...).
+episode and scenario it fits (episode=NAME, default iran_pakistan_2024; scenario=NAME,
+actors..., simulation...), workers=N (processes; the posterior is the same for any N),
+hydra.run.dir=DIR, and Hydra's flags (--cfg job ...). Priors are keyed by role
+(by_role.victim..., by_role.adversary..., by_role.mediator...), so the posterior and the
+calibrated scenario apply to any episode.
 """
 
 #: Subcommands that pass their arguments to Hydra, with their help text.
 PASS_THROUGH: dict[str, tuple[Callable[[list[str]], int], str, str]] = {
     "run": (commands.run, "run a scenario (Hydra overrides; -m for sweeps)", RUN_HELP),
-    "calibrate": (commands.calibrate, "fit the model to the episode (ABC-SMC)", CALIBRATE_HELP),
+    "calibrate": (commands.calibrate, "fit the model to an observed episode (ABC-SMC)", CALIBRATE_HELP),
 }
 
 
@@ -77,6 +84,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         )
         p.add_argument("arguments", nargs="*", help="overrides and Hydra flags")
     sub.add_parser("scenarios", help="list the scenario library")
+    sub.add_parser("episodes", help="list the episode library (real crises with their sources)")
     sub.add_parser("policies", help="list the policies, their traits and parameters")
     sub.add_parser("actors", help="list the actor kinds and their parameters")
     p = sub.add_parser("replay", help="re-simulate one replicate of a run alone")
@@ -116,6 +124,7 @@ def dispatch(args: list[str]) -> int:
         return commands.report(ns.dirs, ns.output)
     listing: dict[str, Callable[[], int]] = {
         "scenarios": commands.scenarios,
+        "episodes": commands.episodes,
         "policies": commands.policies,
         "actors": commands.actors,
     }

@@ -147,6 +147,30 @@ def scenarios() -> int:
     return 0
 
 
+def episodes() -> int:
+    """``escalation episodes``: the episode library, with dates, actors and observed days."""
+    from sim.timeline import library, load_timeline
+
+    try:
+        timelines = [load_timeline(name) for name in library()]
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for t in timelines:
+        states = [t.labels[a] for a, k in t.actor_kinds.items() if k == "state"]
+        others = [f"{t.labels[a]} ({k})" for a, k in t.actor_kinds.items() if k != "state"]
+        print(f"{t.name}  {t.title}")
+        print(
+            f"    {t.day0.isoformat()} to {t.last_date.isoformat()}: {t.observed_days} observed "
+            f"days, {len(t.events)} events, {len(t.sources)} sources"
+        )
+        print(f"    states: {', '.join(states)}" + (f"; also {', '.join(others)}" if others else ""))
+        roles = ", ".join(f"{r} = {t.labels.get(a, a)}" for r, a in t.roles.items() if a)
+        print(f"    roles: {roles}")
+        print(f"    run it: escalation run episode={t.name}")
+    return 0
+
+
 def replay(run_dir: str, replicate: int) -> int:
     """``escalation replay RUN_DIR REPLICATE``: one replicate's path, re-simulated alone."""
     from sim.runner import replay as replay_one

@@ -65,8 +65,10 @@ class Rung:
         cameo: CAMEO event code (a string, leading zeros kept).
         cameo_label: The CAMEO code's label.
         goldstein: Goldstein (1992) conflict-cooperation score in [-10, 10].
-        used_by: Actor kinds that may take this action.
+        used_by: Actor kinds that may take this action (empty: a rung for coding observed
+            events and reading paths, which no built-in kind takes yet).
         casualties_mean: Mean deaths one such action causes (0 for none).
+        plover: PLOVER event category (and mode), a second reading of the rung.
     """
 
     name: str
@@ -76,6 +78,7 @@ class Rung:
     goldstein: float
     used_by: tuple[str, ...]
     casualties_mean: float = 0.0
+    plover: str = ""
 
 
 @dataclass
@@ -177,6 +180,7 @@ class Ladder:
                         goldstein=float(r["goldstein"]),
                         used_by=tuple(str(k) for k in r.get("used_by", ())),
                         casualties_mean=float(r.get("casualties_mean", 0.0)),
+                        plover=str(r.get("plover", "")),
                     )
                 )
             except KeyError as exc:

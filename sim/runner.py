@@ -233,6 +233,7 @@ def build_summary(
     channels = [f"{c.actor}->{c.target}" for c in probe.state_channels()]
     return {
         "scenario": settings.scenario,
+        "episode": episode_info(settings),
         "seed": settings.simulation.seed,
         "posterior": settings.raw.get("posterior"),
         "metrics": summarise(acc, lad.names, lad.state_levels.tolist()),
@@ -255,12 +256,32 @@ def build_summary(
     }
 
 
-def observed_paths(settings: Settings, model: EscalationModel) -> dict[str, list[str]]:
-    """The observed January 2024 rung sequence per state channel.
+def episode_info(settings: Settings) -> dict[str, Any]:
+    """The episode's name, title, roles and, if it was observed, its dates."""
+    ep = settings.episode
+    info: dict[str, Any] = {"name": ep.name, "title": ep.title, "timeline": ep.timeline}
+    info["roles"] = dict(ep.roles)
+    if ep.skipped_roles:
+        info["roles_not_cast"] = list(ep.skipped_roles)
+    if ep.timeline is not None:
+        t = load_timeline(ep.timeline)
+        info.update(
+            first_date=t.day0.isoformat(),
+            last_date=t.last_date.isoformat(),
+            observed_days=t.observed_days,
+        )
+    return info
 
-    Only channels whose actors the timeline names are included (none for other rosters).
+
+def observed_paths(settings: Settings, model: EscalationModel) -> dict[str, list[str]]:
+    """The episode's observed rung sequence per state channel.
+
+    Only channels whose actors the timeline names are included (none for an invented
+    episode without a timeline).
     """
-    timeline = load_timeline()
+    if settings.episode.timeline is None:
+        return {}
+    timeline = load_timeline(settings.episode.timeline)
     named = timeline.actors()
     out = {}
     for c in model.state_channels():

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.errors import ConfigError, suggest
 from sim.kinds import get_kind
+from sim.episode import EpisodeSpec, apply_roles, episode_spec, set_role_key
 from sim.ladder import Ladder
 from sim.params import Param, check_value
 from sim.policies import get_policy
@@ -37,6 +38,8 @@ TOP_LEVEL_KEYS = (
     "design",
     "posterior",
     "calibration",
+    "episode",
+    "by_role",
 )
 
 
@@ -122,6 +125,7 @@ class Settings:
         mechanisms: Dyad-level mechanism parameter values.
         simulation: Run size and seeding.
         scenario: Scenario name and description.
+        episode: The episode: name, observed timeline, roles.
         raw: The composed config as a plain dict (written to the run directory).
     """
 
@@ -132,6 +136,7 @@ class Settings:
     mechanisms: dict[str, Any]
     simulation: SimulationSpec
     scenario: dict[str, str] = field(default_factory=dict)
+    episode: EpisodeSpec = field(default_factory=lambda: EpisodeSpec("custom", "custom", None))
     raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -158,7 +163,11 @@ class Settings:
             # Forecasts that carry the calibration's uncertainty: each replicate's
             # parameters are drawn (by weight, seeded by the run's seed) from the particles.
             for key, values in posterior_arrays(raw["posterior"], sim.replicates, sim.seed).items():
-                set_key(raw, key, values)
+                (set_role_key if key.startswith("by_role.") else set_key)(raw, key, values)
+        _mapping(raw["actors"], "actors")
+        # Role-keyed values (a calibrated scenario, a posterior) go to the actors the
+        # episode casts in those roles, so they carry over to any episode's roster.
+        episode = apply_roles(raw, episode_spec(raw))
         ladder = Ladder.from_config(_mapping(raw["ladder"], "ladder"))
         actors = _actors(_mapping(raw["actors"], "actors"), ladder, sim.replicates)
         relations = _items(raw.get("relations") or {}, "relations")
@@ -178,6 +187,7 @@ class Settings:
             mechanisms=mech,
             simulation=sim,
             scenario={k: str(v) for k, v in scenario.items() if isinstance(v, str | int | float)},
+            episode=episode,
             raw=raw,
         )
 

@@ -1,9 +1,13 @@
-"""The observed episode: loading and checking ``seeds/timeline.yaml``.
+"""The episode library: loading and checking ``seeds/<episode>/timeline.yaml``.
 
-The timeline is structured data paraphrased from the two source documents in
-``shared/seeds/`` (see ``seeds/README.md``). This module validates it against the
-ladder and the roster and derives what the model is compared with: the observed
-rung per day for each directed pair of states and for the mediator.
+Each episode of the library is a folder of structured facts paraphrased from public
+reporting (``seeds/README.md`` has the schema and the coding rules): ``timeline.yaml``
+(dated events, actors, roles) and ``sources.yaml`` (what each event cites). This module
+validates both and derives what the model is compared with: the observed rung per day for
+each directed pair of states and for the mediator.
+
+Episodes are addressed by name (a folder of the packaged library), never by a path from
+a config file, so a config cannot make the engine read an arbitrary file.
 """
 
 from __future__ import annotations
@@ -20,25 +24,31 @@ from sim.config import load_yaml
 from sim.errors import ConfigError, suggest
 from sim.ladder import Ladder
 
-SOURCE_FILES = ("000_35208569d043b585.txt", "003_bede1a2adb19394d.txt")
+#: The episode a config without ``episode.timeline`` is compared with.
+DEFAULT_EPISODE = "iran_pakistan_2024"
+#: Roles an episode casts (``roles:`` in its timeline and ``episode.roles`` in its config).
+ROLES = ("victim", "adversary", "mediator")
+KINDS = ("state", "mediator", "militant")
+CONFIDENCE = ("high", "medium", "low")
 
 
 @dataclass(frozen=True)
 class ObservedEvent:
-    """One dated event of the episode.
+    """One dated event of an episode.
 
     Attributes:
         id: Identifier.
-        day: Best-estimate day index (0 = Tuesday 16 January 2024).
+        day: Best-estimate day index (0 = the trigger's date).
         day_alternatives: Other days some source supports.
         actor: Acting actor id.
         target: Target actor id.
         territory: State on whose soil it happened, if any.
         action: Rung name.
         casualties: (min, max) deaths, or None.
-        sources: Source file names.
+        sources: Source ids (keys of the episode's ``sources.yaml``).
         domestic: True for a state's internal step (not directed at anyone).
-        confidence: ``"high"`` unless the file says ``low`` (e.g. a headline only).
+        confidence: ``high``, ``medium`` or ``low``.
+        measure: The concrete measure of a coercive or conciliatory act, if recorded.
     """
 
     id: str
@@ -52,26 +62,44 @@ class ObservedEvent:
     sources: tuple[str, ...]
     domestic: bool = False
     confidence: str = "high"
+    measure: str | None = None
 
 
 @dataclass
 class Timeline:
-    """The observed episode.
+    """One observed episode.
 
     Attributes:
+        name: Episode name (its folder in ``seeds/``).
+        title: One-line title.
         day0: Calendar date of day 0.
-        observed_days: Number of days the sources cover (days 0 .. observed_days-1).
+        observed_days: Number of coded days (days 0 .. observed_days-1).
         events: The events, in file order.
-        raw: The parsed file.
+        actor_kinds: Actor id -> kind (``state``, ``mediator``, ``militant``).
+        labels: Actor id -> display name.
+        roles: Role -> actor id (or None where the episode casts no one).
+        sources: Source id -> its entry in ``sources.yaml``.
+        raw: The parsed timeline file.
     """
 
+    name: str
+    title: str
     day0: dt.date
     observed_days: int
     events: list[ObservedEvent]
+    actor_kinds: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str | None] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def last_date(self) -> dt.date:
+        """Calendar date of the last coded day."""
+        return self.day0 + dt.timedelta(days=self.observed_days - 1)
+
     def actors(self) -> set[str]:
-        """Every actor id the timeline names (as actor, target or territory)."""
+        """Every actor id the events name (as actor, target or territory)."""
         out: set[str] = set()
         for e in self.events:
             out |= {e.actor, e.target} | ({e.territory} if e.territory else set())
@@ -81,13 +109,18 @@ class Timeline:
         """Every rung name the timeline uses."""
         return {e.action for e in self.events}
 
-    def check(self, ladder: Ladder, actors: Iterable[str]) -> None:
+    def check(self, ladder: Ladder, actors: Iterable[str] | None = None) -> None:
         """Check that every actor and rung the timeline names exists.
+
+        Args:
+            ladder: The ladder the actions must be rungs of.
+            actors: Known actor ids (default: the timeline's own ``actors``).
 
         Raises:
             ConfigError: Naming the event and the unknown name.
         """
-        known = list(actors)
+        known = list(self.actor_kinds if actors is None else actors)
+        where = f"seeds/{self.name}/timeline.yaml"
         for e in self.events:
             for what, name in (
                 ("actor", e.actor),
@@ -96,12 +129,12 @@ class Timeline:
             ):
                 if name is not None and name not in known:
                     raise ConfigError(
-                        f"seeds/timeline.yaml: event {e.id!r}.{what}: unknown actor {name!r}"
+                        f"{where}: event {e.id!r}.{what}: unknown actor {name!r}"
                         f"{suggest(name, known)}"
                     )
             if e.action not in ladder.index:
                 raise ConfigError(
-                    f"seeds/timeline.yaml: event {e.id!r}.action: unknown rung {e.action!r}"
+                    f"{where}: event {e.id!r}.action: unknown rung {e.action!r}"
                     f"{suggest(e.action, ladder.names)}"
                 )
 
@@ -146,92 +179,204 @@ class Timeline:
 
     def casualty_range(self, actor: str) -> tuple[int, int] | None:
         """Summed (min, max) deaths of the events by ``actor``, or None if none reported."""
-        ranges = [e.casualties for e in self.events if e.actor == actor and e.casualties]
+        ranges = [
+            e.casualties
+            for e in self.events
+            if e.actor == actor and e.casualties and e.day < self.observed_days
+        ]
         if not ranges:
             return None
         return (sum(r[0] for r in ranges), sum(r[1] for r in ranges))
 
 
-def default_path() -> Path:
-    """Where the packaged timeline lives."""
-    return Path(str(resources.files("sim.seeds").joinpath("timeline.yaml")))
+def library() -> list[str]:
+    """The names of the packaged episodes, sorted."""
+    root = resources.files("sim.seeds")
+    return sorted(
+        p.name for p in root.iterdir() if p.is_dir() and p.joinpath("timeline.yaml").is_file()
+    )
 
 
-def load_timeline(path: str | Path | None = None) -> Timeline:
-    """Load and validate the structure of the timeline (the packaged one is read once).
-
-    Args:
-        path: A timeline YAML file (default: the packaged ``seeds/timeline.yaml``).
+def episode_dir(name: str) -> Path:
+    """The folder of a packaged episode.
 
     Raises:
-        ConfigError: On a missing file, malformed YAML or a malformed event.
+        ConfigError: If ``name`` is not an episode of the library.
     """
-    if path is None:
-        return _packaged_timeline()
-    return _load_timeline(Path(path))
+    names = library()
+    if name not in names:
+        raise ConfigError(
+            f"episode.timeline: unknown episode {name!r}{suggest(str(name), names)}"
+            f" (the library: {', '.join(names)})"
+        )
+    return Path(str(resources.files("sim.seeds").joinpath(name)))
+
+
+def load_timeline(episode: str | Path | None = None) -> Timeline:
+    """Load and validate an episode (packaged episodes are read once).
+
+    Args:
+        episode: The name of a packaged episode (default :data:`DEFAULT_EPISODE`), or the
+            path of a ``timeline.yaml`` whose ``sources.yaml``, if any, lies beside it.
+
+    Raises:
+        ConfigError: On an unknown episode, malformed YAML or a malformed event or source.
+    """
+    if episode is None or (isinstance(episode, str) and "/" not in episode and episode):
+        return _packaged(str(episode or DEFAULT_EPISODE))
+    return _load(Path(episode))
 
 
 @functools.cache
-def _packaged_timeline() -> Timeline:
-    return _load_timeline(default_path())
+def _packaged(name: str) -> Timeline:
+    return _load(episode_dir(name) / "timeline.yaml", name)
 
 
-def _load_timeline(path: Path) -> Timeline:
-    p = path
-    if not p.is_file():
-        raise ConfigError(f"seeds: timeline file {p} not found")
-    raw = load_yaml(p)
+def _load(path: Path, name: str | None = None) -> Timeline:
+    if not path.is_file():
+        raise ConfigError(f"seeds: timeline file {path} not found")
+    raw = load_yaml(path)
+    name = name or str(raw.get("episode") or path.parent.name)
+    where = f"seeds/{name}/timeline.yaml"
+    sources_file = path.with_name("sources.yaml")
+    sources = _sources(load_yaml(sources_file), f"seeds/{name}/sources.yaml") if (
+        sources_file.is_file()
+    ) else {}
     try:
         day0 = raw["day0"]
         day0 = day0 if isinstance(day0, dt.date) else dt.date.fromisoformat(str(day0))
         observed = int(raw.get("observed_days", 4))
         events_raw = raw["events"]
-    except (KeyError, ValueError) as exc:
-        raise ConfigError(f"seeds/timeline.yaml: missing or bad field {exc}") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{where}: missing or bad field {exc}") from None
+    if observed < 1:
+        raise ConfigError(f"{where}: observed_days must be at least 1, got {observed}")
     if not isinstance(events_raw, list) or not events_raw:
-        raise ConfigError("seeds/timeline.yaml: events must be a non-empty list")
+        raise ConfigError(f"{where}: events must be a non-empty list")
+    kinds, labels = _actors(raw.get("actors"), where)
+    roles = _roles(raw.get("roles"), kinds, where)
     events, seen = [], set()
     for i, e in enumerate(events_raw):
-        where = f"seeds/timeline.yaml: events[{i}]"
-        if not isinstance(e, dict):
-            raise ConfigError(f"{where}: expected a mapping")
-        for k in ("id", "day", "actor", "target", "action", "sources"):
-            if k not in e:
-                raise ConfigError(f"{where}.{k}: missing")
-        if e["id"] in seen:
-            raise ConfigError(f"{where}.id: duplicate id {e['id']!r}")
-        seen.add(e["id"])
-        day = e["day"]
-        if not isinstance(day, int) or isinstance(day, bool) or day < 0:
-            raise ConfigError(f"{where}.day: expected a non-negative integer, got {day!r}")
-        sources = tuple(str(s) for s in e["sources"] or ())
-        if not sources:
-            raise ConfigError(f"{where}.sources: every event needs at least one source")
-        for s in sources:
-            if s not in SOURCE_FILES:
-                raise ConfigError(
-                    f"{where}.sources: unknown source {s!r}{suggest(s, SOURCE_FILES)}"
-                )
-        cas = e.get("casualties")
-        cas_range = None
-        if cas is not None:
+        ev = _event(e, f"{where}: events[{i}]", day0, sources)
+        if ev.id in seen:
+            raise ConfigError(f"{where}: events[{i}].id: duplicate id {ev.id!r}")
+        seen.add(ev.id)
+        events.append(ev)
+    timeline = Timeline(
+        name=name,
+        title=str(raw.get("title") or name),
+        day0=day0,
+        observed_days=observed,
+        events=events,
+        actor_kinds=kinds,
+        labels=labels,
+        roles=roles,
+        sources=sources,
+        raw=raw,
+    )
+    if kinds:
+        unknown = sorted(timeline.actors() - set(kinds))
+        if unknown:
+            raise ConfigError(f"{where}: actors: {unknown[0]!r} is used by an event, not listed")
+    return timeline
+
+
+def _actors(value: Any, where: str) -> tuple[dict[str, str], dict[str, str]]:
+    if value is None:
+        return {}, {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: actors: expected a mapping of id -> {{kind, label}}")
+    kinds, labels = {}, {}
+    for aid, spec in value.items():
+        if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
+            raise ConfigError(f"{where}: actors.{aid}.kind: expected one of {', '.join(KINDS)}")
+        kinds[str(aid)] = str(spec["kind"])
+        labels[str(aid)] = str(spec.get("label") or aid)
+    return kinds, labels
+
+
+def _roles(value: Any, kinds: dict[str, str], where: str) -> dict[str, str | None]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: roles: expected a mapping of role -> actor id")
+    out: dict[str, str | None] = {}
+    for role, actor in value.items():
+        if role not in ROLES:
+            raise ConfigError(f"{where}: roles.{role}: unknown role{suggest(str(role), ROLES)}")
+        if actor is not None and kinds and actor not in kinds:
+            raise ConfigError(f"{where}: roles.{role}: unknown actor {actor!r}")
+        out[str(role)] = None if actor is None else str(actor)
+    return out
+
+
+def _sources(raw: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
+    items = raw.get("sources")
+    if not isinstance(items, list) or not items:
+        raise ConfigError(f"{where}: sources must be a non-empty list")
+    out: dict[str, dict[str, Any]] = {}
+    for i, s in enumerate(items):
+        if not isinstance(s, dict):
+            raise ConfigError(f"{where}: sources[{i}]: expected a mapping")
+        sid = s.get("id") or s.get("file")
+        if not sid:
+            raise ConfigError(f"{where}: sources[{i}]: needs an id (or a file name)")
+        if sid in out:
+            raise ConfigError(f"{where}: sources[{i}].id: duplicate id {sid!r}")
+        if "file" not in s:
+            # A public report: cited by outlet, title, date and address.
+            for key in ("outlet", "title", "date", "url"):
+                if not s.get(key):
+                    raise ConfigError(f"{where}: sources[{i}] ({sid}).{key}: missing")
+            if not str(s["url"]).startswith(("https://", "http://")):
+                raise ConfigError(f"{where}: sources[{i}] ({sid}).url: not a web address")
+        out[str(sid)] = s
+    return out
+
+
+def _event(e: Any, where: str, day0: dt.date, sources: dict[str, Any]) -> ObservedEvent:
+    if not isinstance(e, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    for k in ("id", "day", "actor", "target", "action", "sources"):
+        if k not in e:
+            raise ConfigError(f"{where}.{k}: missing")
+    day = e["day"]
+    if not isinstance(day, int) or isinstance(day, bool) or day < 0:
+        raise ConfigError(f"{where}.day: expected a non-negative integer, got {day!r}")
+    if e.get("date") is not None:
+        date = e["date"] if isinstance(e["date"], dt.date) else None
+        if date is None or date != day0 + dt.timedelta(days=day):
+            raise ConfigError(f"{where}.date: {e['date']} is not day0 + {day} days")
+    cited = tuple(str(s) for s in e["sources"] or ())
+    if not cited:
+        raise ConfigError(f"{where}.sources: every event needs at least one source")
+    for s in cited:
+        if s not in sources:
+            raise ConfigError(f"{where}.sources: unknown source {s!r}{suggest(s, list(sources))}")
+    confidence = str(e.get("confidence", "high"))
+    if confidence not in CONFIDENCE:
+        raise ConfigError(f"{where}.confidence: expected one of {', '.join(CONFIDENCE)}")
+    cas = e.get("casualties")
+    cas_range = None
+    if cas is not None:
+        try:
             lo, hi = int(cas.get("min", 0)), int(cas.get("max", cas.get("min", 0)))
-            if not 0 <= lo <= hi:
-                raise ConfigError(f"{where}.casualties: need 0 <= min <= max, got {lo}..{hi}")
-            cas_range = (lo, hi)
-        events.append(
-            ObservedEvent(
-                id=str(e["id"]),
-                day=day,
-                day_alternatives=tuple(int(d) for d in e.get("day_alternatives") or ()),
-                actor=str(e["actor"]),
-                target=str(e["target"]),
-                territory=str(e["territory"]) if e.get("territory") else None,
-                action=str(e["action"]),
-                casualties=cas_range,
-                sources=sources,
-                domestic=bool(e.get("domestic", False)),
-                confidence=str(e.get("confidence", "high")),
-            )
-        )
-    return Timeline(day0=day0, observed_days=observed, events=events, raw=raw)
+        except (AttributeError, TypeError, ValueError):
+            raise ConfigError(f"{where}.casualties: expected {{min, max}}") from None
+        if not 0 <= lo <= hi:
+            raise ConfigError(f"{where}.casualties: need 0 <= min <= max, got {lo}..{hi}")
+        cas_range = (lo, hi)
+    return ObservedEvent(
+        id=str(e["id"]),
+        day=day,
+        day_alternatives=tuple(int(d) for d in e.get("day_alternatives") or ()),
+        actor=str(e["actor"]),
+        target=str(e["target"]),
+        territory=str(e["territory"]) if e.get("territory") else None,
+        action=str(e["action"]),
+        casualties=cas_range,
+        sources=cited,
+        domestic=bool(e.get("domestic", False)),
+        confidence=confidence,
+        measure=str(e["measure"]) if e.get("measure") else None,
+    )

@@ -55,7 +55,7 @@ def test_posterior_fits_far_better_than_the_prior(calibrated: Path) -> None:
         > s["prior"]["p_within_one_rung"]["estimate"]
     )
     # The strongly identified parameters: both states' daily climb (see docs/calibration.md).
-    assert s["marginals"]["actors.pakistan.max_step"]["sd"] < 0.5
+    assert s["marginals"]["by_role.adversary.max_step"]["sd"] < 0.5
 
 
 def test_calibrated_overlay_is_a_valid_scenario(calibrated: Path) -> None:
@@ -71,7 +71,7 @@ def test_runs_draw_parameters_from_the_posterior(calibrated: Path) -> None:
     a = posterior_arrays(calibrated, 500, seed=3)
     b = posterior_arrays(calibrated / "posterior.parquet", 500, seed=3)
     assert all(np.array_equal(a[k], b[k]) for k in a)
-    assert np.unique(a["actors.iran.policy.generosity"]).size > 20  # uncertainty, not a point
+    assert np.unique(a["by_role.victim.policy.generosity"]).size > 20  # uncertainty, not a point
     s = Settings.from_config(
         compose_config(
             "baseline",
@@ -79,10 +79,10 @@ def test_runs_draw_parameters_from_the_posterior(calibrated: Path) -> None:
         )
     )
     assert np.array_equal(
-        s.actors["iran"].policy_params["generosity"], a["actors.iran.policy.generosity"]
+        s.actors["iran"].policy_params["generosity"], a["by_role.victim.policy.generosity"]
     )
     shipped = posterior_arrays("baseline", 10, seed=1)  # the posterior shipped in the package
-    assert len(shipped["actors.pakistan.max_step"]) == 10
+    assert len(shipped["by_role.adversary.max_step"]) == 10
     with pytest.raises(ConfigError, match="not found"):
         posterior_arrays(calibrated / "nope.parquet", 10, seed=1)
 
@@ -123,6 +123,6 @@ def test_bad_prior_is_refused() -> None:
     from sim.calibration.priors import prior_from_config
 
     with pytest.raises(ConfigError, match="unknown distribution 'gaussian'"):
-        prior_from_config({"actors.iran.max_step": {"dist": "gaussian", "low": 1, "high": 9}})
+        prior_from_config({"by_role.victim.max_step": {"dist": "gaussian", "low": 1, "high": 9}})
     with pytest.raises(ConfigError, match="need low < high"):
-        prior_from_config({"actors.iran.max_step": {"dist": "uniform", "low": 9, "high": 1}})
+        prior_from_config({"by_role.victim.max_step": {"dist": "uniform", "low": 9, "high": 1}})

@@ -1,20 +1,28 @@
-"""The seeds: the timeline loads, names only what the configs define, cites and paraphrases."""
+"""The episode library: every timeline loads, cites its sources, paraphrases, and runs."""
 
 from __future__ import annotations
 
-import re
+import datetime as dt
+import json
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
-import yaml
 
 from sim.config import compose_config
 from sim.errors import ConfigError
 from sim.ladder import Ladder
-from sim.timeline import SOURCE_FILES, load_timeline
+from sim.timeline import library, load_timeline
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fingerprint_sources import digest, grams  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+EPISODES = ("india_pakistan_2016", "india_pakistan_2025", "iran_israel_2024_04", "us_iran_2020")
+REFERENCE = "iran_pakistan_2024"
+REFERENCE_FILES = ("000_35208569d043b585.txt", "003_bede1a2adb19394d.txt")
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +30,75 @@ def ladder() -> Ladder:
     return Ladder.from_config(compose_config("baseline").ladder)
 
 
-def test_every_actor_action_and_rung_exists_in_the_configs(ladder: Ladder) -> None:
-    cfg = compose_config("baseline")
-    t = load_timeline()
-    t.check(ladder, cfg.actors.keys())
-    assert t.actors() <= set(cfg.actors)
-    assert t.actions() <= set(ladder.names)
+def test_the_library_holds_exactly_the_five_episodes() -> None:
+    assert library() == sorted((REFERENCE, *EPISODES))
 
 
-def test_observed_paths(ladder: Ladder) -> None:
+@pytest.mark.parametrize("name", library())
+def test_timeline_matches_its_schema_and_sources(name: str, ladder: Ladder) -> None:
+    t = load_timeline(name)  # the loader checks fields, dates, ids and cited source ids
+    assert t.name == name and t.raw["episode"] == name
+    t.check(ladder)  # every actor is declared and every action is a rung
+    assert t.roles.get("victim") and t.roles.get("adversary")
+    assert {t.actor_kinds[t.roles["victim"]], t.actor_kinds[t.roles["adversary"]]} == {"state"}
+    cited = {s for e in t.events for s in e.sources}
+    assert cited == set(t.sources), "every listed source is cited, every cited one listed"
+    for e in t.events:
+        assert e.day < t.observed_days + 7, f"{e.id}: far past the coded days"
+    for ev in t.raw["events"]:
+        assert str(ev.get("summary", "")).strip(), f"{name}: {ev['id']} has no summary"
+        if name != REFERENCE:
+            assert ev.get("date") == t.day0 + dt.timedelta(days=ev["day"])
+    if name != REFERENCE:
+        for sid, s in t.sources.items():
+            assert isinstance(s["date"], dt.date), f"{sid}: date is not an ISO date"
+            assert s["date"] <= t.last_date + dt.timedelta(days=3650)
+            assert str(s.get("description", "")).strip(), f"{sid}: no description"
+    # Day 0 holds the trigger: a use of force.
+    force = {"militant_attack", "strike_militants", "strike_state", "sustained_conflict"}
+    assert any(e.day == 0 and e.action in force for e in t.events)
+
+
+@pytest.mark.parametrize("name", EPISODES)
+def test_facts_are_paraphrased_not_copied_from_web_sources(name: str) -> None:
+    """No run of 8 words of a report read while coding appears in the episode's files."""
+    fp = SEEDS / name / "fingerprints.json"
+    doc = json.loads(fp.read_text())
+    hashes = set(doc["hashes"])
+    assert doc["n"] == 8 and doc["sources_read"] >= 3 and len(hashes) > 1000
+    for path in sorted((SEEDS / name).glob("*.*")):
+        if path.suffix not in (".yaml", ".md"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.name == "sources.yaml":
+            # Headlines are titles and may be given exactly: leave them out of the check.
+            text = "\n".join(line for line in text.splitlines() if "title:" not in line)
+        copied = [g for g in grams(text) if digest(g) in hashes]
+        assert not copied, f"{name}/{path.name} copies source text: {copied[:3]}"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="shared/seeds is not beside the repository")
+def test_reference_facts_are_paraphrased_not_copied() -> None:
+    """No run of 8 words from a source document appears in the reference episode's files."""
+    source = set()
+    for f in REFERENCE_FILES:
+        source |= grams((SHARED / f).read_text(encoding="utf-8"))
+    for path in (SEEDS / REFERENCE).glob("*.y*ml"):
+        copied = sorted(grams(path.read_text(encoding="utf-8")) & source)
+        assert not copied, f"{path.name} copies source text: {copied[:3]}"
+
+
+def test_the_fingerprint_check_catches_a_copied_sentence() -> None:
+    source = "The four attackers were killed after a gun battle that lasted three hours, said an official."
+    hashes = {digest(g) for g in grams(source)}
+    ours = "Officials said the four attackers were killed after a gun battle that lasted hours."
+    assert any(digest(g) in hashes for g in grams(ours))
+    assert not any(digest(g) in hashes for g in grams("Troops killed all four gunmen."))
+
+
+def test_reference_observed_paths(ladder: Ladder) -> None:
     t = load_timeline()
-    assert t.day0.isoformat() == "2024-01-16" and t.observed_days == 4
+    assert t.name == REFERENCE and t.day0.isoformat() == "2024-01-16" and t.observed_days == 4
     assert t.path(ladder, "iran", "pakistan", ["jaish_al_adl"]) == [
         "strike_militants",
         "none",
@@ -46,59 +112,77 @@ def test_observed_paths(ladder: Ladder) -> None:
         "de_escalate",
     ]
     assert t.path(ladder, "china", "iran")[2] == "mediate"
-
-
-def test_disagreements_are_kept_as_ranges_and_alternatives() -> None:
-    t = load_timeline()
     strike = next(e for e in t.events if e.id == "pakistan_strikes_blf_bla")
-    assert strike.casualties == (9, 11)
-    assert strike.day == 2 and 1 in strike.day_alternatives
+    assert strike.casualties == (9, 11) and strike.day == 2 and 1 in strike.day_alternatives
     topics = " ".join(d["topic"] for d in t.raw["disagreements"]).lower()
     assert "day" in topics and ("dead" in topics or "toll" in topics or "casualt" in topics)
 
 
-def test_every_event_cites_a_known_source() -> None:
-    for e in load_timeline().events:
-        assert e.sources and set(e.sources) <= set(SOURCE_FILES)
-    listed = yaml.safe_load((SEEDS / "sources.yaml").read_text())
-    files = {s["file"] for s in (listed["sources"] if isinstance(listed, dict) else listed)}
-    assert files == set(SOURCE_FILES)
+@pytest.mark.parametrize("name", library())
+def test_episode_config_matches_its_timeline(name: str) -> None:
+    """The episode's roster names every actor of its timeline, in the same roles."""
+    cfg = compose_config("baseline", [f"episode={name}"])
+    t = load_timeline(name)
+    assert cfg.episode.name == name and cfg.episode.timeline == name
+    assert set(t.actor_kinds) <= set(cfg.actors), sorted(set(t.actor_kinds) - set(cfg.actors))
+    for aid, kind in t.actor_kinds.items():
+        assert cfg.actors[aid].kind == kind, aid
+    assert dict(cfg.episode.roles) == {r: t.roles.get(r) for r in ("victim", "adversary", "mediator")}
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
+@pytest.mark.parametrize("name", library())
+@pytest.mark.parametrize("posterior", [None, "baseline"])
+def test_every_episode_runs(name: str, posterior: str | None) -> None:
+    """A few replicates of each episode's roster, with its own values and from the posterior."""
+    from sim.runner import simulate
+    from sim.settings import Settings
 
-
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared/seeds is not beside the repository")
-def test_facts_are_paraphrased_not_copied() -> None:
-    """No run of 8 words from a source document appears in the seeds files."""
-    n = 8
-    grams: set[tuple[str, ...]] = set()
-    for f in SOURCE_FILES:
-        w = _words((SHARED / f).read_text(encoding="utf-8"))
-        grams |= {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
-    for path in SEEDS.glob("*.y*ml"):
-        w = _words(path.read_text(encoding="utf-8"))
-        copied = [
-            " ".join(w[i : i + n]) for i in range(len(w) - n + 1) if tuple(w[i : i + n]) in grams
-        ]
-        assert not copied, f"{path.name} copies source text: {copied[:3]}"
+    extra = [f"posterior={posterior}"] if posterior else []
+    cfg = compose_config(
+        "baseline", [f"episode={name}", "simulation.replicates=40", "simulation.days=40", *extra]
+    )
+    s = Settings.from_config(cfg)
+    summary = simulate(s, None, progress=False).summary
+    t = load_timeline(name)
+    assert summary["episode"]["name"] == name
+    assert summary["episode"]["observed_days"] == t.observed_days
+    victim, adversary = t.roles["victim"], t.roles["adversary"]
+    observed = summary["observed"]
+    assert f"{victim}->{adversary}" in observed and f"{adversary}->{victim}" in observed
+    assert all(len(p) == t.observed_days for p in observed.values())
+    if posterior:
+        values = s.actors[victim].params["max_step"]
+        assert isinstance(values, np.ndarray) and values.shape == (40,)
 
 
 def test_bad_timeline_is_refused(tmp_path: Path, ladder: Ladder) -> None:
     bad = tmp_path / "timeline.yaml"
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - {id: a, outlet: X, title: T, date: 2024-01-16, url: 'https://x.org/a'}\n"
+    )
     bad.write_text(
         "day0: 2024-01-16\nevents:\n  - {id: x, day: 0, actor: irann, target: pakistan, "
-        "action: strike_militants, sources: [000_35208569d043b585.txt]}\n"
+        "action: strike_militants, sources: [a]}\n"
     )
     with pytest.raises(ConfigError, match="unknown actor 'irann' \\(did you mean 'iran'"):
         load_timeline(bad).check(ladder, ["iran", "pakistan"])
     bad.write_text(
         "day0: 2024-01-16\nevents:\n  - {id: x, day: 0, actor: iran, target: pakistan, "
-        "action: strike, sources: [a.txt]}\n"
+        "action: strike, sources: [b]}\n"
     )
-    with pytest.raises(ConfigError, match=r"unknown source 'a\.txt'"):
+    with pytest.raises(ConfigError, match=r"unknown source 'b'"):
+        load_timeline(bad)
+    bad.write_text(
+        "day0: 2024-01-16\nevents:\n  - {id: x, day: 1, date: 2024-01-16, actor: iran, "
+        "target: pakistan, action: strike, sources: [a]}\n"
+    )
+    with pytest.raises(ConfigError, match=r"events\[0\]\.date: 2024-01-16 is not day0 \+ 1"):
+        load_timeline(bad)
+    (tmp_path / "sources.yaml").write_text("sources:\n  - {id: a, outlet: X, title: T}\n")
+    with pytest.raises(ConfigError, match=r"sources\[0\] \(a\)\.date: missing"):
         load_timeline(bad)
     bad.write_text("day0: [unclosed\n")
     with pytest.raises(ConfigError, match="malformed YAML"):
         load_timeline(bad)
+    with pytest.raises(ConfigError, match="unknown episode 'india_pakistan_2017'"):
+        load_timeline("india_pakistan_2017")

@@ -46,6 +46,15 @@ def _state_axis(summary: dict[str, Any]) -> tuple[list[str], np.ndarray]:
     return [lad["names"][i] for i in keep], np.minimum(pos, len(keep) - 1)
 
 
+def observed_name(summary: dict[str, Any]) -> str:
+    """Legend name of the observed path: ``observed (first date to last date)``."""
+    ep = summary.get("episode") or {}
+    if not ep.get("first_date"):
+        # Summaries written before the episode library held only the 2024 episode.
+        return "observed (16-19 Jan 2024)"
+    return f"observed ({ep['first_date']} to {ep['last_date']})"
+
+
 def channel_label(summary: dict[str, Any], channel: str) -> str:
     """'Iran toward Pakistan' for the channel 'iran->pakistan'."""
     labels = summary.get("labels", {})
@@ -57,7 +66,7 @@ def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.
     """Escalation fan chart of one directed pair of states.
 
     Median and 50%/90% bands of the daily rung over replicates, with the
-    observed January 2024 sequence drawn on top.
+    episode's observed sequence drawn on top.
 
     Args:
         summary: A run's summary.
@@ -103,7 +112,7 @@ def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.
                 line={"color": "black", "dash": "dot"},
                 marker={"size": 10, "symbol": "diamond"},
                 text=observed,
-                name="observed (16-19 Jan 2024)",
+                name=observed_name(summary),
             )
         )
     _axes(fig, summary, scale)

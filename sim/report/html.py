@@ -101,7 +101,8 @@ def run_page(summary: dict[str, Any]) -> str:
             Section(
                 f"Escalation path: {who}",
                 "Median rung per day (line) with the bands holding 50% and 90% of replicates; the "
-                "dotted black line is what happened on 16-19 January 2024 (seeds/timeline.yaml).",
+                "dotted black line is what happened "
+                f"{figures.observed_name(summary).removeprefix('observed ')}.",
                 figures.fan_chart(summary, i, "rung"),
             )
         )

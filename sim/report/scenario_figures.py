@@ -8,7 +8,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.report.figures import COLOURS, _quantile_rows, _state_axis, add_band, channel_label
+from sim.report.figures import (
+    COLOURS,
+    _quantile_rows,
+    _state_axis,
+    add_band,
+    channel_label,
+    observed_name,
+)
 from sim.report.sources import Run, run_label
 
 #: Outcomes compared across runs: (metric key, day key or None, title, axis title, percent).
@@ -62,7 +69,7 @@ def fan_overlay(runs: Sequence[Run], channel: int) -> go.Figure:
                 mode="lines+markers",
                 line={"color": "black", "dash": "dot"},
                 marker={"size": 10, "symbol": "diamond"},
-                name="observed (16-19 Jan 2024)",
+                name=observed_name(first),
             )
         )
     ticks = list(range(len(names)))
