@@ -1,4 +1,4 @@
-"""Calibration of the engine to the January 2024 episode (ABC-SMC).
+"""Calibration of the engine to an observed episode of the library (ABC-SMC).
 
 Public API: :func:`run_calibration` (what ``escalation calibrate`` runs), :func:`abc_smc`
 (the generic sampler), :class:`Prior` / :func:`prior_from_config`, :func:`build_targets` and

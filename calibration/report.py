@@ -179,7 +179,8 @@ def write_calibration_report(out: Path, summary: dict[str, Any]) -> Path:
         f"{summary['particles']:,} posterior particles from {summary['simulated_in_fit']:,} "
         f"simulated episodes in {summary['seconds']:.1f} s "
         f"({summary['episodes_per_second']:,.0f} episodes/s).",
-        f"The posterior reproduces the observed 16-19 January sequence exactly in "
+        "The posterior reproduces the observed sequence (every state's rung on every observed "
+        f"day) exactly in "
         f"{q['p_exact']['estimate']:.2%} of simulated episodes, {ratio:.0f} times the prior's "
         f"{p['p_exact']['estimate']:.3%}; within one rung on every day: "
         f"{q['p_within_one_rung']['estimate']:.1%} against "
@@ -207,7 +208,10 @@ def write_calibration_report(out: Path, summary: dict[str, Any]) -> Path:
         },
     ]
     html = render_page(
-        "Calibration to the Iran-Pakistan exchange of January 2024", intro, sections, tables
+        f"Calibration to {(summary.get('episode') or {}).get('title', 'the episode')}",
+        intro,
+        sections,
+        tables,
     )
     path = out / "calibration.html"
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

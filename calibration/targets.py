@@ -59,8 +59,8 @@ class Targets:
 def build_targets(model: EscalationModel, t: Timeline) -> Targets:
     """Targets for a model's roster from an episode's timeline."""
     lad = model.ladder
-    state_axis = [i for i, r in enumerate(lad.rungs) if "state" in r.used_by]
-    position = np.searchsorted(state_axis, np.arange(len(lad)))
+    # Observed rungs no state can take (coding rungs) read as the nearest state rung.
+    position = lad.state_position
     chans, names, rows = [], [], []
     for c in model.state_channels():
         path = t.path(lad, c.actor, c.target, rel.hosted_by(model.graph, c.target))

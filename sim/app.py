@@ -32,7 +32,7 @@ def run(
     Args:
         cfg: The composed config (a design point, if any, is applied to it).
         run_dir: Where to write (default: Hydra's output dir, else
-            ``outputs/<scenario>/run``).
+            ``outputs/<episode>/<scenario>/<run>``).
         progress: Show a progress bar.
         sweep: Part of a sweep: a job whose identical config already completed in
             ``run_dir`` is not recomputed, and the single-run HTML report is left to the

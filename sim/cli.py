@@ -60,7 +60,11 @@ calibrated scenario apply to any episode.
 #: Subcommands that pass their arguments to Hydra, with their help text.
 PASS_THROUGH: dict[str, tuple[Callable[[list[str]], int], str, str]] = {
     "run": (commands.run, "run a scenario (Hydra overrides; -m for sweeps)", RUN_HELP),
-    "calibrate": (commands.calibrate, "fit the model to an observed episode (ABC-SMC)", CALIBRATE_HELP),
+    "calibrate": (
+        commands.calibrate,
+        "fit the model to an observed episode (ABC-SMC)",
+        CALIBRATE_HELP,
+    ),
 }
 
 

@@ -164,7 +164,9 @@ def episodes() -> int:
             f"    {t.day0.isoformat()} to {t.last_date.isoformat()}: {t.observed_days} observed "
             f"days, {len(t.events)} events, {len(t.sources)} sources"
         )
-        print(f"    states: {', '.join(states)}" + (f"; also {', '.join(others)}" if others else ""))
+        print(
+            f"    states: {', '.join(states)}" + (f"; also {', '.join(others)}" if others else "")
+        )
         roles = ", ".join(f"{r} = {t.labels.get(a, a)}" for r, a in t.roles.items() if a)
         print(f"    roles: {roles}")
         print(f"    run it: escalation run episode={t.name}")

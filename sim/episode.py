@@ -102,7 +102,9 @@ def episode_spec(raw: dict[str, Any]) -> EpisodeSpec:
         kind = str(body.get("kind", ""))
         get_kind(kind, f"actors.{actor}.kind")
         if ROLE_KINDS[role] not in kind_family(kind):
-            raise ConfigError(f"{where}: {actor} is a {kind}; a {role} must be a {ROLE_KINDS[role]}")
+            raise ConfigError(
+                f"{where}: {actor} is a {kind}; a {role} must be a {ROLE_KINDS[role]}"
+            )
         roles[str(role)] = actor
     return EpisodeSpec(
         name=name, title=str(node.get("title") or name), timeline=timeline, roles=roles
@@ -167,14 +169,17 @@ def _merge_into_actor(body: dict[str, Any], values: dict[str, Any], where: str, 
                 raise ConfigError(f"{where}.policy: expected a mapping of policy parameters")
             policy = body.get("policy") or {}
             name = str(policy.get("name", ""))
-            pcls = get_policy(name, kind.policy_role or "state", where=f"actors.{actor}.policy.name")
+            pcls = get_policy(
+                name, kind.policy_role or "state", where=f"actors.{actor}.policy.name"
+            )
             for pkey, pvalue in value.items():
                 if pkey == "name":
                     raise ConfigError(f"{where}.policy.name: a role sets parameters, not policies")
                 if pkey not in pcls.params:
                     raise ConfigError(
                         f"{where}.policy.{pkey}: {actor} plays {name!r}, which has no parameter "
-                        f"{pkey!r}" + (f" (it has: {', '.join(pcls.params)})" if pcls.params else "")
+                        f"{pkey!r}"
+                        + (f" (it has: {', '.join(pcls.params)})" if pcls.params else "")
                     )
                 policy[pkey] = pvalue
             body["policy"] = policy

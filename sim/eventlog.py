@@ -7,7 +7,7 @@ the ``none`` rung, are left out, so a path is read as "none unless logged"):
 column      type    meaning
 =========== ======= ===========================================================
 replicate   int64   global replicate index (replay it with ``sim.replay``)
-day         int16   day index, 0 = Tuesday 16 January 2024
+day         int16   day index, 0 = the episode's day 0 (the trigger)
 actor       string  acting actor id
 target      string  target actor id (a group for strikes on militant bases)
 action      string  rung name

@@ -95,6 +95,7 @@ class Ladder:
     roles: dict[str, str]
     name: str = "ladder"
     index: dict[str, int] = field(init=False)
+    state_position: np.ndarray = field(init=False, repr=False)
     goldstein: np.ndarray = field(init=False)
     state_levels: np.ndarray = field(init=False)
     _casualty_cdf: dict[int, np.ndarray] = field(init=False, repr=False)
@@ -141,6 +142,19 @@ class Ladder:
             i for i in range(none + 1, len(self.rungs)) if "state" in self.rungs[i].used_by
         ]
         self.state_levels = np.array(levels, dtype=np.int8)
+        # Every rung's place on the states' axis (cooperative rungs below ``none``, as the
+        # ladder runs): a rung states cannot take (a coding rung, a mediator's or a group's)
+        # reads as the state rung nearest in Goldstein score, the less extreme on a tie.
+        axis = [i for i, r in enumerate(self.rungs) if "state" in r.used_by]
+        gs = np.array(scores, dtype=np.float64)
+        nearest = [
+            min(range(len(axis)), key=lambda k: (abs(gs[axis[k]] - gs[i]), abs(gs[axis[k]])))
+            for i in range(len(self.rungs))
+        ]
+        self.state_position = np.array(
+            [axis.index(i) if i in axis else nearest[i] for i in range(len(self.rungs))],
+            dtype=np.int64,
+        )
         for role in ("force", "strike_militants", "leverage_cap", "crisis", "recall"):
             if self.index[self.roles[role]] not in levels:
                 raise ConfigError(

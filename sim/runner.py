@@ -242,6 +242,7 @@ def build_summary(
             "labels": [r.label for r in lad.rungs],
             "goldstein": lad.goldstein.tolist(),
             "state_rungs": lad.state_levels.tolist(),
+            "state_position": lad.state_position.tolist(),
             "used_by": [list(r.used_by) for r in lad.rungs],
         },
         "channels": channels,

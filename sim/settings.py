@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from sim.episode import EpisodeSpec, apply_roles, episode_spec, set_role_key
 from sim.errors import ConfigError, suggest
 from sim.kinds import get_kind
-from sim.episode import EpisodeSpec, apply_roles, episode_spec, set_role_key
 from sim.ladder import Ladder
 from sim.params import Param, check_value
 from sim.policies import get_policy

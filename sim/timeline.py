@@ -239,9 +239,11 @@ def _load(path: Path, name: str | None = None) -> Timeline:
     name = name or str(raw.get("episode") or path.parent.name)
     where = f"seeds/{name}/timeline.yaml"
     sources_file = path.with_name("sources.yaml")
-    sources = _sources(load_yaml(sources_file), f"seeds/{name}/sources.yaml") if (
-        sources_file.is_file()
-    ) else {}
+    sources = (
+        _sources(load_yaml(sources_file), f"seeds/{name}/sources.yaml")
+        if (sources_file.is_file())
+        else {}
+    )
     try:
         day0 = raw["day0"]
         day0 = day0 if isinstance(day0, dt.date) else dt.date.fromisoformat(str(day0))

@@ -126,3 +126,33 @@ def test_bad_prior_is_refused() -> None:
         prior_from_config({"by_role.victim.max_step": {"dist": "gaussian", "low": 1, "high": 9}})
     with pytest.raises(ConfigError, match="need low < high"):
         prior_from_config({"by_role.victim.max_step": {"dist": "uniform", "low": 9, "high": 1}})
+
+
+@pytest.mark.parametrize(
+    "episode",
+    ["india_pakistan_2016", "india_pakistan_2025", "iran_israel_2024_04", "us_iran_2020"],
+)
+def test_every_episode_calibrates(episode: str, tmp_path: Path) -> None:
+    """One episode at a time, on a tiny budget: a role-keyed posterior that runs anywhere."""
+    cfg = compose_config(
+        "baseline",
+        [
+            f"episode={episode}",
+            "+calibration=default",
+            "calibration.population=60",
+            "calibration.generations=2",
+            "calibration.batch=2000",
+            "calibration.fit_draws=2000",
+        ],
+    )
+    out = run_calibration(cfg, tmp_path / "cal", progress=False)
+    s = json.loads((out / "calibration.json").read_text())
+    assert s["episode"]["name"] == episode and s["particles"] == 60
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert all(c.startswith("by_role.") for c in post.columns if c not in ("weight", "distance"))
+    assert len(s["posterior"]["observed"]) >= 2  # both directed pairs of the dyad
+    # The posterior and the calibrated scenario run on the reference episode's roster.
+    a = posterior_arrays(out, 50, seed=1)
+    Settings.from_config(compose_config("baseline", [f"posterior={out}"]))
+    assert set(a) == {c for c in post.columns if c not in ("weight", "distance")}
+    assert "by_role:" in (out / "calibrated.yaml").read_text()

@@ -106,3 +106,15 @@ def test_two_runs_started_together_get_folders_of_their_own(tmp_path: Path) -> N
     for run in runs:
         assert "policy.name=tit_for_tat,days=5,replicates=200" in run.name
         assert (run / "status.json").is_file() and (run / "report.html").is_file()
+
+
+def test_episodes_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.timeline import library
+
+    assert main(["episodes"]) == 0
+    out = capsys.readouterr().out
+    assert len(library()) == 5
+    for name in library():
+        assert f"\n{name}  " in f"\n{out}" and f"escalation run episode={name}" in out
+    assert "2024-01-16 to 2024-01-19: 4 observed days" in out
+    assert "roles: victim = Iran, adversary = Pakistan, mediator = China" in out

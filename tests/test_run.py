@@ -65,7 +65,10 @@ def test_run_directory(run_dir: Path) -> None:
     out = pd.read_parquet(run_dir / "outcomes")
     assert len(out) == 1500 and out["casualties"].min() >= 2
     html = (run_dir / "report.html").read_text()
-    assert html.count('class="plotly-graph-div"') >= 4 and "observed (2024-01-16 to 2024-01-19)" in html
+    assert (
+        html.count('class="plotly-graph-div"') >= 4
+        and "observed (2024-01-16 to 2024-01-19)" in html
+    )
 
 
 def test_same_results_whatever_workers_and_chunks(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from sim.ladder import Ladder
 from sim.timeline import library, load_timeline
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fingerprint_sources import digest, grams  # noqa: E402
+from fingerprint_sources import digest, grams
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -89,7 +89,9 @@ def test_reference_facts_are_paraphrased_not_copied() -> None:
 
 
 def test_the_fingerprint_check_catches_a_copied_sentence() -> None:
-    source = "The four attackers were killed after a gun battle that lasted three hours, said an official."
+    source = (
+        "The four attackers were killed after a gun battle that lasted three hours, officials said."
+    )
     hashes = {digest(g) for g in grams(source)}
     ours = "Officials said the four attackers were killed after a gun battle that lasted hours."
     assert any(digest(g) in hashes for g in grams(ours))
@@ -127,7 +129,9 @@ def test_episode_config_matches_its_timeline(name: str) -> None:
     assert set(t.actor_kinds) <= set(cfg.actors), sorted(set(t.actor_kinds) - set(cfg.actors))
     for aid, kind in t.actor_kinds.items():
         assert cfg.actors[aid].kind == kind, aid
-    assert dict(cfg.episode.roles) == {r: t.roles.get(r) for r in ("victim", "adversary", "mediator")}
+    assert dict(cfg.episode.roles) == {
+        r: t.roles.get(r) for r in ("victim", "adversary", "mediator")
+    }
 
 
 @pytest.mark.parametrize("name", library())
@@ -186,3 +190,19 @@ def test_bad_timeline_is_refused(tmp_path: Path, ladder: Ladder) -> None:
         load_timeline(bad)
     with pytest.raises(ConfigError, match="unknown episode 'india_pakistan_2017'"):
         load_timeline("india_pakistan_2017")
+
+
+@pytest.mark.parametrize("name", library())
+def test_calibrated_scenario_applies_to_every_episode(name: str) -> None:
+    """The shipped calibrated scenario is keyed by role: it sets the cast actors' values."""
+    from sim.settings import Settings
+
+    s = Settings.from_config(compose_config("calibrated", [f"episode={name}"]))
+    t = load_timeline(name)
+    assert s.actors[t.roles["victim"]].params["max_step"] == 3
+    assert s.actors[t.roles["adversary"]].params["max_step"] == 4
+    mediator = t.roles.get("mediator")
+    if mediator:
+        assert s.actors[mediator].params["restraint_effect"] == pytest.approx(0.4958)
+    else:
+        assert s.episode.skipped_roles == ("mediator",)

@@ -7,6 +7,7 @@ show, restyle or export them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,8 @@ def _state_axis(summary: dict[str, Any]) -> tuple[list[str], np.ndarray]:
     lad = summary["ladder"]
     used = lad.get("used_by") or [["state"]] * len(lad["names"])
     keep = [i for i, u in enumerate(used) if "state" in u]
+    if "state_position" in lad:  # rungs states cannot take read as the nearest state rung
+        return [lad["names"][i] for i in keep], np.asarray(lad["state_position"])
     pos = np.searchsorted(keep, np.arange(len(lad["names"])))
     return [lad["names"][i] for i in keep], np.minimum(pos, len(keep) - 1)
 
@@ -53,6 +56,16 @@ def observed_name(summary: dict[str, Any]) -> str:
         # Summaries written before the episode library held only the 2024 episode.
         return "observed (16-19 Jan 2024)"
     return f"observed ({ep['first_date']} to {ep['last_date']})"
+
+
+def day_axis_title(summary: dict[str, Any]) -> str:
+    """``day (0 = Tue 16 Jan 2024)``: day 0 of the episode, or of the trigger if unobserved."""
+    ep = summary.get("episode")
+    if ep is None:  # summaries written before the library held only the 2024 episode
+        return "day (0 = Tue 16 Jan 2024)"
+    first = ep.get("first_date")
+    day0 = dt.date.fromisoformat(first).strftime("%a %d %b %Y") if first else "the trigger"
+    return f"day (0 = {day0})"
 
 
 def channel_label(summary: dict[str, Any], channel: str) -> str:
@@ -124,7 +137,7 @@ def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.
 
 
 def _axes(fig: go.Figure, summary: dict[str, Any], scale: str) -> None:
-    fig.update_xaxes(title="day (0 = Tue 16 Jan 2024)")
+    fig.update_xaxes(title=day_axis_title(summary))
     if scale == "goldstein":
         fig.update_yaxes(
             title="Goldstein score (-10 conflict, +10 cooperation)", range=[-10.5, 10.5]

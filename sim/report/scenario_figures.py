@@ -14,6 +14,7 @@ from sim.report.figures import (
     _state_axis,
     add_band,
     channel_label,
+    day_axis_title,
     observed_name,
 )
 from sim.report.sources import Run, run_label
@@ -77,7 +78,7 @@ def fan_overlay(runs: Sequence[Run], channel: int) -> go.Figure:
         template="plotly_white",
         height=460,
         title=f"{channel_label(first, ch)}: median rung by day, per scenario",
-        xaxis={"title": "day (0 = Tue 16 Jan 2024)"},
+        xaxis={"title": day_axis_title(first)},
         yaxis={
             "title": "rung of the escalation ladder",
             "tickmode": "array",
@@ -207,7 +208,7 @@ def occupancy_heatmap(runs: Sequence[Run]) -> go.Figure:
         template="plotly_white",
         height=460,
         title="Where the states are, day by day",
-        xaxis={"title": "day (0 = Tue 16 Jan 2024)"},
+        xaxis={"title": day_axis_title(runs[0].summary)},
         yaxis={"title": "rung"},
         margin={"l": 10, "r": 10, "t": 80, "b": 10},
     )
