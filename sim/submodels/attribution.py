@@ -60,6 +60,9 @@ def perceive(model: EscalationModel) -> np.ndarray:
         for _, gi, w in m.attributed_groups(c):
             attacked = m.rung[gi] == m.r_attack
             got = np.where(attacked, np.maximum(got, round(w * m.lv_strike_militants)), got)
+        if m.grace[c.index].any():  # the day after its gesture (sim/submodels/gestures.py)
+            got = np.where(m.grace[c.index], 0, got)
+            m.grace[c.index] = False
         out[c.index] = got
     return out
 

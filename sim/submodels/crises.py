@@ -6,9 +6,9 @@ With ``top`` the higher of the two states' levels today::
     peak   <- max(peak, top)                                     while open
     relapse   once top >= level(force) on a day after the first agreement
     agreed    on the first day both states take the agreement rung (de-escalation day)
-    closes    on any day both take it, or (gestures, :mod:`sim.submodels.gestures`) on a
-              day one makes a unilateral gesture and neither takes a hostile level,
-              which also counts as the de-escalation day if none came before
+    closes    on any day both take it, or (gestures, :mod:`sim.submodels.gestures`) on
+              the first day neither takes a hostile level after one made a unilateral
+              gesture, which also counts as the de-escalation day if none came before
 
 An agreement or a gesture that closes the crisis ends both sides' preparation of force and
 their memory of strikes on their soil; only an agreement counts as formal (envoys return
@@ -44,11 +44,12 @@ def apply(model: EscalationModel, today: Today) -> None:
             m.crisis_open[d], np.maximum(m.crisis_peak[d], top), m.crisis_peak[d]
         )
         m.relapse[d] |= (m.agreed_day[d] >= 0) & (top >= m.lv_force)
-        gesture = (m.gesture[ia] | m.gesture[ib]) & (top == 0) & m.crisis_open[d]
+        gesture = m.gestured[d] & (top == 0) & m.crisis_open[d]
         ends = agree | gesture
         m.formal_agreement[d] |= agree
         m.agreed_day[d] = np.where(ends & (m.agreed_day[d] < 0), t, m.agreed_day[d])
         m.crisis_open[d] &= ~ends
+        m.gestured[d] &= ~ends
         for i in (ia, ib):
             m.soil_struck[i] &= ~ends
             m.ready[i] &= ~ends

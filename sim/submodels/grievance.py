@@ -3,14 +3,15 @@
 For each state channel, before the state decides (``r`` yesterday's provocation from
 :mod:`sim.submodels.attribution`, ``h`` the state's ``grievance_half_life``)::
 
-    G <- G * 0.5 ** (1 / h) + r
-    felt = min(top level, max(r, floor(G)))     (what the state's policy reads)
+    G <- max(G * 0.5 ** (1 / h), r)
+    felt = max(r, floor(G))                     (what the state's policy reads)
 
-so an attack keeps being felt for days after it, fading with half-life ``h``, and
-repeated provocations add up. A policy that forgives (generous tit-for-tat) draws again
-every day it still feels the grievance: forgiving once is not final. ``h = 0`` (the
-default) keeps only yesterday (``felt = r``). ``grievance0`` is the standing grievance
-on day 0 (:mod:`sim.submodels.starting_tension`).
+so an attack keeps being felt for days after it, fading with half-life ``h``, and a
+graver provocation replaces a milder memory (levels are ordinal, so memories are not
+summed). A policy that forgives (generous tit-for-tat) draws again every day it still
+feels the grievance: forgiving once is not final. ``h = 0`` (the default) keeps only
+yesterday (``felt = r``). ``grievance0`` is the standing grievance on day 0
+(:mod:`sim.submodels.starting_tension`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def feel(model: EscalationModel, received: np.ndarray) -> np.ndarray:
             if c.dyad < 0:
                 continue
             i = c.index
-            m.grievance[i] = m.grievance[i] * decay + received[i]
+            m.grievance[i] = np.maximum(m.grievance[i] * decay, received[i])
             felt = np.minimum(np.maximum(received[i], np.floor(m.grievance[i])), m.ladder.top_level)
             if out is received:
                 out = received.copy()

@@ -33,7 +33,9 @@ def initialise(model: EscalationModel) -> None:
     m.prep_since = np.full(shape, -1, dtype=np.int32)
     m.gesture = np.zeros(shape, dtype=bool)
     m.soil_struck = np.zeros(shape, dtype=bool)
+    m.grace = np.zeros(shape, dtype=bool)
     m.formal_agreement = np.zeros(m.crisis_open.shape, dtype=bool)
+    m.gestured = np.zeros(m.crisis_open.shape, dtype=bool)
     m.standing = {}
     for s in m.members("state"):
         level0, recalled0, g0 = s.p("level0"), s.p("recalled0"), s.p("grievance0")
