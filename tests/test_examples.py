@@ -85,6 +85,7 @@ def test_proxy_crisis_is_written_with_configuration_only(tmp_path: Path) -> None
     )
     assert p.returncode == 0, p.stderr
     ev = pd.read_parquet(out / "events")
+
     def first(actor: str, target: str, action: str) -> pd.Series:
         rows = ev[(ev.actor == actor) & (ev.target == target) & (ev.action == action)]
         return rows.groupby("replicate")["day"].min()

@@ -10,9 +10,10 @@ appeal, offer or leverage from yesterday::
 A gesture replaces the day's planned act and drops the state's pending intent; both states
 let their grievance go (``G <- 0``), and the gesturing state does not answer the blow of its
 gesture's day (a one-day grace). From then on the crisis closes on the first day neither
-state takes a hostile level (:mod:`sim.submodels.crises`), and that day counts as the de-escalation day, as an
-agreement does: crises of this family often end by a unilateral step under outside
-pressure, not by a formal agreement. ``gesture_rate = 0`` (the default) draws nothing.
+state takes a hostile level (:mod:`sim.submodels.crises`), and that day counts as the
+de-escalation day, as an agreement does: crises of this family often end by a unilateral
+step under outside pressure, not by a formal agreement. ``gesture_rate = 0`` (the default)
+draws nothing.
 """
 
 from __future__ import annotations
