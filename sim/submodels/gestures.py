@@ -48,7 +48,11 @@ def shape(model: EscalationModel) -> None:
             appealed, leaned = m.mediator_effects[s.actor_id]
             pressed = (appealed > 0) | (leaned > 0)
             may = m.crisis_open[c.dyad] & ~willing & ((m.provocation[i] == 0) | pressed)
+            if not may.any():
+                continue
             g = may & (m.counter.uniform_where(may, t, c.key("gesture")) < rate)
+            if not g.any():
+                continue
             m.gesture[i] = g
             m.gestured[c.dyad] |= g
             # Both sides let the grievance go, and the gesturer does not answer the blow of

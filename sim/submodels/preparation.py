@@ -47,10 +47,11 @@ def shape(model: EscalationModel) -> None:
             intent = np.maximum(level, s.next_intent[i])
             if not _off(climb, 0.0):
                 up = level < intent
-                more = m.counter.uniform_where(up, t, c.key("climb")) < climb
-                level = np.where(up & more, level + 1, level).astype(np.int8)
-            if not (_off(days, 0) and _off(hazard, 1.0)):
-                wants = intent >= m.lv_force
+                if up.any():
+                    more = m.counter.uniform_where(up, t, c.key("climb")) < climb
+                    level = np.where(up & more, level + 1, level).astype(np.int8)
+            wants = intent >= m.lv_force
+            if not (_off(days, 0) and _off(hazard, 1.0)) and wants.any():
                 start = wants & ~m.ready[i] & (m.prep_since[i] < 0)
                 m.prep_since[i] = np.where(start, t, m.prep_since[i])
                 waited = (m.prep_since[i] >= 0) & (t - m.prep_since[i] >= days)
@@ -62,9 +63,3 @@ def shape(model: EscalationModel) -> None:
                 level = level.astype(np.int8)
             s.plan[i] = (level, willing, ret)
             s.next_intent[i] = np.where(level < intent, intent, 0).astype(np.int8)
-
-
-def reset_on_agreement(model: EscalationModel, channel: int, agree: np.ndarray) -> None:
-    """An agreement ends any preparation on the channel."""
-    model.ready[channel] &= ~agree
-    model.prep_since[channel] = np.where(agree, -1, model.prep_since[channel])
