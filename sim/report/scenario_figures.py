@@ -81,7 +81,8 @@ def outcome_comparison(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
     fig = make_subplots(
         rows=1, cols=len(OUTCOMES), subplot_titles=[o[2] for o in OUTCOMES], horizontal_spacing=0.06
     )
-    labels = list(labels)
+    labels = [_wrap(lab) for lab in labels]
+    lines = max(lab.count("<br>") + 1 for lab in labels)
     for j, (key, day, _, axis, pct) in enumerate(OUTCOMES, start=1):
         est, lo, hi = [], [], []
         for r in runs:
@@ -107,11 +108,22 @@ def outcome_comparison(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
             fig.update_yaxes(showticklabels=False, row=1, col=j)
     fig.update_layout(
         template="plotly_white",
-        height=140 + 32 * len(runs),
+        height=140 + (18 + 14 * lines) * len(runs),
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
     fig.update_yaxes(automargin=True, autorange="reversed")
     return fig
+
+
+def _wrap(label: str, width: int = 40) -> str:
+    """A long label (a sweep job's values) over several lines, broken after commas."""
+    out: list[str] = []
+    for part in label.split(", "):
+        if out and len(out[-1]) + len(part) + 2 <= width:
+            out[-1] += f", {part}"
+        else:
+            out.append(part)
+    return ",<br>".join(out)
 
 
 def _selector(fig: go.Figure, labels: Sequence[str], per_run: int) -> None:
