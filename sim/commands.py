@@ -28,6 +28,7 @@ def run(argv: list[str]) -> int:
         register_configs,
         split_hydra_args,
     )
+    from sim.episode import check_role_overrides
     from sim.model import EscalationModel
     from sim.report.html import check_plotly_js
     from sim.runner import plan_chunks
@@ -57,6 +58,7 @@ def run(argv: list[str]) -> int:
             scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
             rest = [o for o in overrides if not o.startswith("scenario=")]
             cfg = compose_config(scen[-1] if scen else "baseline", rest)
+            check_role_overrides(rest, cfg)
             settings = Settings.from_config(cfg)
             check_plotly_js((cfg.get("report") or {}).get("plotly_js", "inline"))
             plan_chunks(settings)
@@ -144,6 +146,8 @@ def scenarios() -> int:
     for name, path in scenario_files().items():
         scen = load_yaml(path).get("scenario", {}) or {}
         title = str(scen.get("title", ""))
+        if scen.get("episode"):
+            title = f"{title} [{scen['episode']}]"
         desc = " ".join(str(scen.get("description", "")).split())
         line = f"{title}: {desc}" if title else desc
         print(f"{name:24s} {line if len(line) <= 96 else line[:95] + '…'}")

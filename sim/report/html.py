@@ -148,11 +148,27 @@ def run_page(summary: dict[str, Any], plotly_src: str | None = None) -> str:
     scen = summary.get("scenario", {})
     name = scen.get("title") or scen.get("name", "run")
     week = m["p_deescalated_by_day"].get("7")
+    ep = summary.get("episode") or {}
+    episode_line = ""
+    if ep.get("title"):
+        episode_line = f"Episode: {ep['title']}"
+        if ep.get("first_date"):
+            episode_line += (
+                f", observed {ep['first_date']} to {ep['last_date']} (seeds/{ep['timeline']}/)"
+            )
+        episode_line += "."
     intro = [
+        episode_line,
         f"{m['replicates']:,} simulated episodes over {m['days']} days "
         f"(seed {summary.get('seed')}).",
         scen.get("description", ""),
     ]
+    if ep.get("roles_not_cast"):
+        intro.append(
+            "Role-keyed values for roles this episode does not cast were not used: "
+            + ", ".join(ep["roles_not_cast"])
+            + "."
+        )
     if summary.get("posterior"):
         intro.append(
             "Each replicate's parameters were drawn from the calibration's posterior particles "
@@ -241,9 +257,8 @@ def run_page(summary: dict[str, Any], plotly_src: str | None = None) -> str:
             "rows": rows,
         }
     ]
-    return render_page(
-        f"Escalation report: {name}", [p for p in intro if p], sections, tables, plotly_src
-    )
+    title = f"Escalation report: {name}" + (f" ({ep['name']})" if ep.get("name") else "")
+    return render_page(title, [p for p in intro if p], sections, tables, plotly_src)
 
 
 def write_run_report(
