@@ -97,7 +97,8 @@ def ranked_table(sweep: Sweep) -> dict[str, Any]:
         )
     if len(rows) > TABLE_ROWS:
         hidden = len(rows) - 20
-        gap = ["…", f"{hidden} more jobs in sweep.parquet", *[""] * (len(rows[0]) - 2)]
+        gap: list[Any] = ["…", f"{hidden} more jobs in sweep.parquet"]
+        gap += [""] * (len(rows[0]) - 2)
         rows = [*rows[:15], gap, *rows[-5:]]
     return {
         "title": f"Sweep {sweep.path.name}: jobs ranked by {HEADLINE_TEXT}",
@@ -131,8 +132,8 @@ def effects(sweep: Sweep) -> list[Effect]:
             if len(means) < 2:
                 continue
             lo, hi = means.idxmin(), means.idxmax()
-            low = (f"{short} = {fmt_value(lo)}", float(means[lo]))
-            high = (f"{short} = {fmt_value(hi)}", float(means[hi]))
+            low = (f"{short} = {fmt_value(lo)}", float(means.min()))
+            high = (f"{short} = {fmt_value(hi)}", float(means.max()))
         out.append(Effect(key, short, float(means.max() - means.min()), low, high))
     return sorted(out, key=lambda e: -e.size)
 
