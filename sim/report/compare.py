@@ -19,7 +19,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from sim.report.figures import channel_label, observed_name
+from sim.report.figures import channel_label, observed_sentence
 from sim.report.html import (
     Section,
     check_plotly_js,
@@ -96,7 +96,7 @@ def comparison_sections(runs: Sequence[Run], sweeps: Sequence[Sweep]) -> list[Se
         ""
         if len(shown) == len(runs)
         else " Of a sweep with many jobs, its best, middle and worst job (by the chance of "
-        "agreeing within a week) are shown; the ranked table lists them all."
+        "de-escalating within a week) are shown; the ranked table lists them all."
     )
     sections = [
         Section(
@@ -113,9 +113,9 @@ def comparison_sections(runs: Sequence[Run], sweeps: Sequence[Sweep]) -> list[Se
             Section(
                 f"Escalation paths: {channel_label(first, first['channels'][c])}",
                 "Median rung per day for each scenario, with the band holding the "
-                "middle 50% of replicates; the dotted black line is what happened "
-                f"{observed_name(first).removeprefix('observed ')}. The chart opens on the days "
-                "where something happens; the button on the right shows the whole horizon." + some,
+                f"middle 50% of replicates{observed_sentence(first, first['channels'][c])}. "
+                "The chart opens on the days where something happens; the button on the right "
+                "shows the whole horizon." + some,
                 fan_overlay(shown, c, labels),
             )
         )

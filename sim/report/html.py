@@ -177,7 +177,7 @@ def run_page(summary: dict[str, Any], plotly_src: str | None = None) -> str:
         )
     if week:
         intro.append(
-            f"In this scenario the chance that the two states have agreed to de-escalate within a "
+            f"In this scenario the chance that the two states have de-escalated within a "
             f"week is {_fmt(week)}; the mean death toll is "
             f"{m['casualties_mean']['estimate']:.1f}, and a strike on state forces or worse "
             "happens "
@@ -189,9 +189,8 @@ def run_page(summary: dict[str, Any], plotly_src: str | None = None) -> str:
         sections.append(
             Section(
                 f"Escalation path: {who}",
-                "Median rung per day (line) with the bands holding 50% and 90% of replicates; the "
-                "dotted black line is what happened "
-                f"{figures.observed_name(summary).removeprefix('observed ')}.",
+                "Median rung per day (line) with the bands holding 50% and 90% of replicates"
+                f"{figures.observed_sentence(summary, ch)}.",
                 figures.fan_chart(summary, i, "rung"),
             )
         )
@@ -223,8 +222,9 @@ def run_page(summary: dict[str, Any], plotly_src: str | None = None) -> str:
     sections.append(
         Section(
             "De-escalation over time",
-            "Probability that both states have agreed to de-escalate by day k "
-            "(95% intervals), and the share of episodes agreeing on each day.",
+            "Probability that the two states have de-escalated by day k (an agreement, or a "
+            "unilateral gesture left unanswered; 95% intervals), and the share of episodes "
+            "de-escalating on each day.",
             figures.deescalation_chart(summary),
         )
     )

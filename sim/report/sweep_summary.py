@@ -1,6 +1,6 @@
 """A sweep in words and one table: jobs ranked by the headline outcome, and what matters most.
 
-The headline outcome is the chance that both states have agreed to de-escalate within a
+The headline outcome is the chance that the two states have de-escalated within a
 week. A parameter's *effect* is how far the mean outcome moves across its values (for a
 design's continuous values, across fifths of its range); for Sobol designs the total Sobol
 index ranks the parameters instead, when its intervals allow reading it.
@@ -105,7 +105,7 @@ def ranked_table(sweep: Sweep) -> dict[str, Any]:
         "header": [
             "rank",
             *short.values(),
-            "agreed within a week [95%]",
+            "de-escalated within a week [95%]",
             "strikes on state forces [95%]",
             "deaths (mean)",
             "job",
@@ -187,7 +187,7 @@ def sweep_sentences(sweep: Sweep) -> list[str]:
 
     out = [
         f"Sweep {sweep.path.name}: {len(t)} completed jobs over {over}. The chance that both "
-        f"states have agreed to de-escalate within a week runs from {worst[HEADLINE]:.0%} "
+        f"states have de-escalated within a week runs from {worst[HEADLINE]:.0%} "
         f"({named(worst)}) to {best[HEADLINE]:.0%} ({named(best)})."
     ]
     s = sobol_indices(sweep)
