@@ -115,7 +115,7 @@ def outcome_comparison(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
     return fig
 
 
-def _wrap(label: str, width: int = 40) -> str:
+def _wrap(label: str, width: int = 48) -> str:
     """A long label (a sweep job's values) over several lines, broken after commas."""
     out: list[str] = []
     for part in label.split(", "):
