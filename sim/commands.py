@@ -30,6 +30,7 @@ def run(argv: list[str]) -> int:
     )
     from sim.episode import check_role_overrides
     from sim.model import EscalationModel
+    from sim.report.html import check_plotly_js
     from sim.runner import plan_chunks
     from sim.settings import Settings
     from sim.sweep.callbacks import LAST_SWEEP
@@ -59,6 +60,7 @@ def run(argv: list[str]) -> int:
             cfg = compose_config(scen[-1] if scen else "baseline", rest)
             check_role_overrides(rest, cfg)
             settings = Settings.from_config(cfg)
+            check_plotly_js((cfg.get("report") or {}).get("plotly_js", "inline"))
             plan_chunks(settings)
             # Building a one-replicate model checks the roster, relations and events too.
             EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
@@ -108,13 +110,13 @@ def _expand_design(overrides: list[str]) -> list[str]:
     return [*overrides, f"design.point=range(0,{len(design)})"]
 
 
-def report(dirs: list[str], output: str) -> int:
-    """``escalation report DIR... [-o FILE]``: compare runs and sweeps in one page."""
+def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
+    """``escalation report DIR... [-o FILE] [--plotly-js shared]``: runs and sweeps compared."""
     from sim.report.compare import write_comparison
 
     try:
-        out = write_comparison(dirs, output)
-    except (FileNotFoundError, ValueError) as exc:
+        out = write_comparison(dirs, output, plotly_js)
+    except (FileNotFoundError, ValueError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"Report: {out.resolve()} ({out.stat().st_size / 1e6:.1f} MB)")
