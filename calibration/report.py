@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.folders import write_text
 from sim.report.figures import COLOURS, fan_chart
 from sim.report.html import Section, render_page
 
@@ -214,7 +214,5 @@ def write_calibration_report(out: Path, summary: dict[str, Any]) -> Path:
         tables,
     )
     path = out / "calibration.html"
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, html)
     return path

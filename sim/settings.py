@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.episode import EpisodeSpec, apply_roles, episode_spec, set_role_key
 from sim.errors import ConfigError, suggest
+from sim.folders import check_name
 from sim.kinds import get_kind
 from sim.ladder import Ladder
 from sim.params import Param, check_value
@@ -179,6 +180,8 @@ class Settings:
             sim.replicates,
         )
         scenario = _mapping(raw.get("scenario") or {}, "scenario")
+        if "name" in scenario:
+            check_name(scenario["name"], "scenario.name")  # it names the run's folder
         return cls(
             ladder=ladder,
             actors=actors,
@@ -350,7 +353,11 @@ def _events(
             raise ConfigError(f"{where}.rung: a {kind} cannot take {rung!r}")
         day = _int(e.get("day", 0), f"{where}.day", 0, 10**6)
         if day >= days:
-            continue  # beyond the horizon: never happens in this run
+            # Silently dropping it would remove the trigger of the episode, say.
+            raise ConfigError(
+                f"{where}.day: {day} is beyond the horizon (simulation.days={days}: days "
+                f"0..{days - 1}); lengthen the run or remove the event (events.{e.get('id')}=null)"
+            )
         cas = e.get("casualties")
         out.append(
             EventSpec(

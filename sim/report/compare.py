@@ -9,13 +9,13 @@ complete are skipped with a warning.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 
+from sim.folders import write_text
 from sim.report.figures import channel_label, observed_name
 from sim.report.html import Section, render_page
 from sim.report.network import relations_network
@@ -170,8 +170,5 @@ def write_comparison(paths: Iterable[str | Path], out_html: str | Path) -> Path:
     """Write the comparison page (atomically) and return its path."""
     out = Path(out_html)
     html = comparison_page(paths)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out)
+    write_text(out, html)
     return out

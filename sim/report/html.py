@@ -8,7 +8,6 @@ All text reaches the page through Jinja2 with autoescaping on.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from sim.folders import write_text
 from sim.report import figures
 
 PLOTLY_CONFIG = {"showSendToCloud": False, "displaylogo": False, "responsive": True}
@@ -174,7 +174,5 @@ def write_run_report(run_dir: str | Path, summary: dict[str, Any] | None = None)
     if summary is None:
         summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
     out = path / "report.html"
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(run_page(summary), encoding="utf-8")
-    os.replace(tmp, out)
+    write_text(out, run_page(summary))
     return out
