@@ -427,6 +427,11 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
         match = re.match(r"Could not override '([^']+)'", first)
         if match:
             raise ConfigError(_unknown_key(match.group(1), scenario)) from None
+        missing = re.search(r"Could not find '([\w/]+)/([^'/]+)'", first)
+        if missing:
+            group, name = missing.groups()
+            known = [str(n)[: -len(".yaml")] for n in ConfigStore.instance().list(group)]
+            raise ConfigError(f"{group}: unknown {group} {name!r}{suggest(name, known)}") from None
         raise ConfigError(f"overrides: {first}") from None
     finally:
         GlobalHydra.instance().clear()

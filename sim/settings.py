@@ -179,6 +179,7 @@ class Settings:
             "mechanisms",
             sim.replicates,
         )
+        _report(raw.get("report"))
         scenario = _mapping(raw.get("scenario") or {}, "scenario")
         if "name" in scenario:
             check_name(scenario["name"], "scenario.name")  # it names the run's folder
@@ -278,6 +279,27 @@ def _simulation(value: Any) -> SimulationSpec:
         raise ConfigError(f"simulation.write_events: expected true or false, got {we!r}")
     spec.write_events = we
     return spec
+
+
+def _report(value: Any) -> None:
+    """Check the ``report`` node (sim/report/ reads it after the run: check it before)."""
+    if value is None:
+        return
+    r = _mapping(value, "report")
+    for k, v in r.items():
+        where = f"report.{k}"
+        if k in ("enabled", "in_sweeps"):
+            if not isinstance(v, bool):
+                raise ConfigError(f"{where}: expected true or false, got {v!r}")
+        elif k == "sample_paths":
+            _int(v, where, 0, 10_000)
+        elif k == "quantiles":
+            if not isinstance(v, list) or not v:
+                raise ConfigError(f"{where}: expected a non-empty list of numbers in (0, 1)")
+            for q in v:
+                check_value(where, q, 0.0, 1.0, 1)
+        else:
+            raise ConfigError(f"{where}: unknown setting")
 
 
 def _params(given: dict[str, Any], spec: Mapping[str, Param], where: str, n: int) -> dict[str, Any]:
