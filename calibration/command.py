@@ -103,7 +103,7 @@ def check_calibration(cfg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         if not isinstance(spec, dict):
             raise ConfigError(f"calibration.priors.{key}: expected {{dist, low, high}}")
     prior_from_config(cast_priors(priors, base))
-    return calib, base
+    return calib, {str(k): v for k, v in base.items()}
 
 
 def _task(cfg: DictConfig) -> None:
