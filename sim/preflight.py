@@ -33,6 +33,7 @@ from sim.config import (
     register_user_dir,
     split_hydra_args,
 )
+from sim.episode import check_role_overrides
 from sim.errors import ConfigError, suggest
 from sim.folders import FolderError, clear, config_digest, holds_output, lock
 from sim.model import EscalationModel
@@ -192,6 +193,7 @@ def validate(
     scen = [o.split("=", 1)[1] for o in task if o.startswith("scenario=")]
     rest = [o for o in task if not o.startswith("scenario=")]
     cfg = compose_config(scen[-1] if scen else "baseline", rest)
+    check_role_overrides(rest, cfg)
     if check is not None:
         check(cfg)
     settings = Settings.from_config(cfg)
