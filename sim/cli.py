@@ -37,7 +37,11 @@ Arguments are config overrides (key=value) and Hydra's flags, in any order:
   by_role.ROLE.KEY=VALUE   a parameter of the actor in a role (victim, adversary, mediator)
   posterior=PATH|baseline  draw each replicate's parameters from a calibration
   design=NAME              an experimental design (with -m: one job per point)
-  hydra.run.dir=DIR        where to write (hydra.sweep.dir=DIR for sweeps)
+  hydra.run.dir=DIR        where to write (hydra.sweep.dir=DIR for sweeps); a folder that
+                           holds another run is refused, the same config is said done
+  --overwrite              clear such a folder first
+  --config-dir DIR         your own configs: DIR/scenario/NAME.yaml, DIR/episode/NAME.yaml...
+                           (checked like ours: docs/security.md)
   -m, --multirun           a sweep: one job per combination of comma-separated values
   --cfg job|hydra|all      print the composed config instead of running
                            (with --package KEY: only that part)

@@ -18,6 +18,7 @@ from typing import Any
 import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from sim.folders import write_text
 from sim.report import figures
 from sim.report.layout import rung_labels
 
@@ -62,10 +63,8 @@ def check_plotly_js(mode: Any) -> str:
 
 
 def write_atomic_text(path: Path, text: str) -> Path:
-    """Write a text file through a temporary name and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write a text file through a temporary name and a rename (no temp file left on failure)."""
+    write_text(path, text)
     return path
 
 

@@ -12,6 +12,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from sim.errors import ConfigError
+from sim.folders import config_digest, is_complete
+
 log = logging.getLogger(__name__)
 
 
@@ -94,21 +97,70 @@ def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _complete(path: Path) -> bool:
+#: What the pages read from a run's summary.json, and the type each must have.
+SUMMARY_KEYS: dict[str, type | tuple[type, ...]] = {
+    "metrics": dict,
+    "ladder": dict,
+    "channels": list,
+    "daily_rung_counts": list,
+    "deescalation_day_counts": list,
+    "transitions": list,
+}
+
+
+def is_complete_run(path: Path) -> bool:
+    """Whether ``path`` holds a complete run: a marker vouching for its ``config.yaml``."""
     try:
-        return json.loads((path / "status.json").read_text())["status"] == "complete"
-    except (OSError, ValueError, KeyError):
+        config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
         return False
+    return is_complete(path, config_digest(config))
+
+
+def read_summary(path: Path) -> dict[str, Any]:
+    """A run's summary.json, checked for what the pages read (an untrusted input).
+
+    Raises:
+        ConfigError: Naming the file and the first missing or mistyped key.
+    """
+    where = path / "summary.json"
+    try:
+        summary = json.loads(where.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise ConfigError(f"{where}: not readable JSON") from None
+    if not isinstance(summary, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    for key, kind in SUMMARY_KEYS.items():
+        if not isinstance(summary.get(key), kind):
+            raise ConfigError(f"{where}: {key}: missing or not a {getattr(kind, '__name__', kind)}")
+    for key in ("p_reach_rung", "p_deescalated_by_day"):
+        if not isinstance(summary["metrics"].get(key), dict):
+            raise ConfigError(f"{where}: metrics.{key}: missing or not a mapping")
+    if not isinstance(summary["ladder"].get("names"), list):
+        raise ConfigError(f"{where}: ladder.names: missing or not a list")
+    return summary
 
 
 def load_run(path: Path, name: str | None = None) -> Run | None:
-    """A completed run directory, or None (with a warning) if it is incomplete."""
-    if not _complete(path):
-        log.warning("%s: no complete status.json, skipped", path)
+    """A completed run directory, or None (with a warning) if it is incomplete.
+
+    Raises:
+        ConfigError: If a complete run's summary lacks what the pages read.
+    """
+    if not is_complete_run(path):
+        log.warning("%s: no complete status.json for its config.yaml, skipped", path)
         return None
-    summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    summary = read_summary(path)
     config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")) or {}
     return Run(name or path.name, path, summary, _flatten(config))
+
+
+def _inside(root: Path, rel: Any) -> Path:
+    """A job folder named by a sweep table, refused if it is not inside the sweep root."""
+    path = root / str(rel)
+    if Path(str(rel)).is_absolute() or not path.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(f"{root}/sweep.parquet: run_dir {str(rel)!r} is outside the sweep")
+    return path
 
 
 def load_sources(paths: Iterable[str | Path]) -> tuple[list[Run], list[Sweep]]:
@@ -118,13 +170,12 @@ def load_sources(paths: Iterable[str | Path]) -> tuple[list[Run], list[Sweep]]:
     for raw in paths:
         p = Path(raw)
         if (p / "sweep.parquet").is_file():
-            table = pd.read_parquet(p / "sweep.parquet")
-            meta = json.loads((p / "sweep.json").read_text()) if (p / "sweep.json").exists() else {}
+            table, meta = read_sweep(p)
             sweep = Sweep(p, table, meta)
             sweeps.append(sweep)
             short = sweep.short
             for _, row in table[table["status"] == "complete"].iterrows():
-                run = load_run(p / str(row["run_dir"]), name=f"{p.name}/{row['run_dir']}")
+                run = load_run(_inside(p, row["run_dir"]), name=f"{p.name}/{row['run_dir']}")
                 if run is not None:
                     run.sweep = p.name
                     run.values = {short[k]: row[k] for k in short}
@@ -134,8 +185,32 @@ def load_sources(paths: Iterable[str | Path]) -> tuple[list[Run], list[Sweep]]:
             if run is not None:
                 runs.append(run)
         else:
-            raise FileNotFoundError(f"{p}: not a run directory or a sweep root")
+            raise ConfigError(f"{p}: not a run directory or a sweep root")
     return runs, sweeps
+
+
+def read_sweep(root: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A sweep's table and metadata, checked (an untrusted input).
+
+    Raises:
+        ConfigError: If the table is not readable Parquet with ``status`` and ``run_dir``.
+    """
+    try:
+        table = pd.read_parquet(root / "sweep.parquet")
+    except Exception:  # pyarrow raises several types for files that are not Parquet
+        raise ConfigError(f"{root}/sweep.parquet: not a readable Parquet file") from None
+    for col in ("status", "run_dir"):
+        if col not in table.columns:
+            raise ConfigError(f"{root}/sweep.parquet: no {col} column (not a sweep table)")
+    meta: Any = {}
+    if (root / "sweep.json").exists():
+        try:
+            meta = json.loads((root / "sweep.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            raise ConfigError(f"{root}/sweep.json: not readable JSON") from None
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{root}/sweep.json: expected a mapping")
+    return table, meta
 
 
 def run_label(run: Run, runs: Sequence[Run]) -> str:
