@@ -38,7 +38,10 @@ def run_calibration(cfg: DictConfig, out: str | Path, progress: bool = True) -> 
 def _task(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
+    from sim.config import settle_from_hydra
+
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    settle_from_hydra(cfg)  # a policy named here starts without another's parameters
     out = Path(HydraConfig.get().runtime.output_dir)
     try:
         path = run_calibration(cfg, out)
@@ -61,7 +64,8 @@ def main(argv: list[str]) -> int:
     """``escalation calibrate [OVERRIDES...]``."""
     import hydra
 
-    from sim.config import expand_short, register_configs, split_hydra_args
+    from sim.config import register_configs
+    from sim.overrides import expand_short, open_policy_keys, split_hydra_args
 
     register_configs()
     flags, given = split_hydra_args(argv)
@@ -82,7 +86,7 @@ def main(argv: list[str]) -> int:
             )
         )
         else f"calibration.{o}"
-        for o in expand_short(given)
+        for o in open_policy_keys(expand_short(given))
     ]
     fn: Any = hydra.main(
         config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"

@@ -11,98 +11,44 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from sim.errors import ConfigError
 
 
 def run(argv: list[str]) -> int:
     """``escalation run [OVERRIDES...] [-m]``: a scenario, or a sweep, through Hydra."""
-    import hydra
-
-    from sim import app
-    from sim.config import (
-        check_conflicts,
-        compose_config,
-        expand_short,
-        register_configs,
-        split_hydra_args,
-    )
-    from sim.model import EscalationModel
-    from sim.runner import plan_chunks
-    from sim.settings import Settings
-    from sim.sweep.callbacks import LAST_SWEEP
-    from sim.sweep.launcher import register
+    from sim.config import register_configs
+    from sim.overrides import split_hydra_args
+    from sim.sweep import launch
 
     register_configs()
     flags, given = split_hydra_args(argv)
-    overrides = expand_short(given)
+    multirun = "-m" in flags or "--multirun" in flags
     try:
-        check_conflicts(overrides)
+        overrides = launch.prepare(given)
+        if multirun and any(o.startswith("design=") for o in overrides):
+            overrides = launch.expand_design(overrides)
+        # Checked before Hydra creates a folder: a typo, or a parameter that the chosen
+        # policy does not take, costs no files (a sweep: no job runs).
+        if not flags:
+            launch.check_run(overrides)
+        elif multirun:
+            launch.check_sweep(overrides)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for o in overrides:
-        if "_target_" in o:
-            key = o.split("=", 1)[0]
-            print(
-                f"error: {key}: '_target_' is not allowed (configs cannot name code)",
-                file=sys.stderr,
-            )
-            return 2
-    if not flags:
-        # Validate before Hydra creates a run directory: a typo costs no files.
-        try:
-            scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
-            rest = [o for o in overrides if not o.startswith("scenario=")]
-            settings = Settings.from_config(compose_config(scen[-1] if scen else "baseline", rest))
-            plan_chunks(settings)
-            # Building a one-replicate model checks the roster, relations and events too.
-            EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
-        except ConfigError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    if flags and any(o.startswith("design=") for o in overrides):
-        try:
-            overrides = _expand_design(overrides)
-        except ConfigError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    # Configs come from the ConfigStore (registered above), not from a search-path folder.
-    main_fn: Any = hydra.main(
-        config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
-    )(app.task)
-    sys.argv = ["escalation", *flags, *overrides]
-    register()
-    LAST_SWEEP.clear()
-    main_fn()
-    if "table" in LAST_SWEEP:
+    last = launch.hydra_main(flags, overrides)
+    if "table" in last:
         import pandas as pd
 
-        table = pd.read_parquet(LAST_SWEEP["table"], columns=["status"])
+        table = pd.read_parquet(last["table"], columns=["status"])
         bad = int((table["status"] != "complete").sum())
-        print(f"Sweep directory: {Path(LAST_SWEEP['dir']).resolve()}")
+        print(f"Sweep directory: {Path(last['dir']).resolve()}")
         if bad:
             print(
                 f"{bad} of {len(table)} job(s) did not complete: see sweep.parquet", file=sys.stderr
             )
             return 1
     return 0
-
-
-def _expand_design(overrides: list[str]) -> list[str]:
-    """Add ``design.point=range(0,N)`` so a design runs one job per point."""
-    if any(o.startswith("design.point=") for o in overrides):
-        return overrides
-    from sim.config import compose_config
-    from sim.designs import design_from_config
-
-    scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
-    # The design's own settings (design=NAME, design.n=..., not sweeps) decide its size.
-    own = [o for o in overrides if o.startswith("design") and "," not in o]
-    cfg = compose_config(scen[-1] if scen and "," not in scen[-1] else "baseline", own)
-    design = design_from_config(cfg.design)
-    return [*overrides, f"design.point=range(0,{len(design)})"]
 
 
 def report(dirs: list[str], output: str) -> int:

@@ -7,7 +7,14 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     (["scenario=basline"], "did you mean 'baseline'"),
     (["actors.irn.willingness=0.1"], "actors.irn: unknown key"),
     (["actors.iran.max_stepp=2"], "did you mean 'max_step'"),
-    (["+actors.iran.max_stepp=2"], "actors.iran.max_stepp: unknown parameter"),
+    (["+actors.iran.max_stepp=2"], "actors.iran.max_stepp: a state has no parameter"),
+    (
+        ["actors.iran.policy.name=grim_trigger", "actors.iran.policy.generosity=0.0"],
+        "actors.iran.policy.generosity: policy 'grim_trigger' has no parameter 'generosity' "
+        "(its parameters: trigger)",
+    ),
+    (["actors.iran.policy.generosityy=0.2"], "(did you mean 'generosity'?)"),
+    (["mechanisms.hostility_gian=0.2"], "(its parameters: hostility_decay, hostility_gain)"),
     (["+foo=1"], "foo"),
     (["replicates=0"], "simulation.replicates: 0 outside"),
     (["replicates=-5"], "simulation.replicates: -5 outside"),

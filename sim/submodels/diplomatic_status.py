@@ -7,11 +7,18 @@ Per state channel (a state toward an opponent)::
 with the ``recall`` and ``restore`` roles of the ladder (``recall_ambassador`` and
 ``restore_relations`` by default). "Relations restored" at the end of a run means no
 ambassador is recalled.
+
+A recall is a standing state: a state that keeps its answer at the recall rung while its
+ambassador is already home takes no new action. Those days are recorded as *held*
+(:meth:`~sim.model.EscalationModel.record_held`), and the event log marks them
+``act = false``, so that a recall is counted once per act.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:  # annotations only
     from sim.model import EscalationModel
@@ -23,6 +30,8 @@ def apply(model: EscalationModel, today: Today) -> None:
     for c in model.state_channels():
         i = c.index
         rung = today.rung[i]
-        model.recalled[i] = (model.recalled[i] | (rung == model.r_recall)) & (
-            rung != model.r_restore
-        )
+        recall = rung == model.r_recall
+        held = recall & model.recalled[i]
+        if held.any():
+            model.record_held(today.day, i, np.flatnonzero(held))
+        model.recalled[i] = (model.recalled[i] | recall) & (rung != model.r_restore)
