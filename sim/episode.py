@@ -114,6 +114,8 @@ def episode_spec(raw: dict[str, Any]) -> EpisodeSpec:
 def set_role_key(raw: dict[str, Any], key: str, value: Any) -> None:
     """Set ``by_role.ROLE.PATH`` in ``raw``, creating the nodes on the way.
 
+    A plain dict, not ``OmegaConf.update``: posterior values are numpy arrays of shape (R,).
+
     Raises:
         ConfigError: If the role is unknown.
     """
