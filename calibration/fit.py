@@ -267,8 +267,8 @@ def calibrate(
             for j, k in enumerate(prior.keys)
         },
     }
-    _write(out / "calibration.json", json.dumps(summary, indent=1))
     summary["episode"] = {"name": timeline.name, "title": timeline.title}
+    _write(out / "calibration.json", json.dumps(summary, indent=1))
     _write(out / "calibrated.yaml", calibrated_yaml(median, summary))
     return summary
 

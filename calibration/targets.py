@@ -19,6 +19,7 @@ Distance of one simulated episode (``distances``), documented in docs/calibratio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def build_targets(model: EscalationModel, t: Timeline) -> Targets:
     # Observed rungs no state can take (coding rungs) read as the nearest state rung.
     position = lad.state_position
     chans, names, rows = [], [], []
-    for c in model.state_channels():
+    for c in dyad_channels(model, t):
         path = t.path(lad, c.actor, c.target, rel.hosted_by(model.graph, c.target))
         chans.append(c.index)
         names.append(f"{c.actor}->{c.target}")
@@ -92,6 +93,18 @@ def build_targets(model: EscalationModel, t: Timeline) -> Targets:
         position=position,
         days=t.observed_days,
     )
+
+
+def dyad_channels(model: EscalationModel, t: Timeline) -> list[Any]:
+    """The state channels between the episode's victim and adversary (all, without roles).
+
+    Third states of a roster are context: their acts are coded but not fitted.
+    """
+    dyad = {t.roles.get("victim"), t.roles.get("adversary")}
+    chans = model.state_channels()
+    if None in dyad:
+        return chans
+    return [c for c in chans if {c.actor, c.target} == dyad]
 
 
 def rung_gaps(model: EscalationModel, targets: Targets) -> np.ndarray:

@@ -87,6 +87,8 @@ def scenarios() -> int:
     for name, path in scenario_files().items():
         scen = load_yaml(path).get("scenario", {}) or {}
         title = str(scen.get("title", ""))
+        if scen.get("episode"):
+            title = f"{title} [{scen['episode']}]"
         desc = " ".join(str(scen.get("description", "")).split())
         line = f"{title}: {desc}" if title else desc
         print(f"{name:24s} {line if len(line) <= 96 else line[:95] + '…'}")

@@ -15,6 +15,7 @@ ConfigStore (group = folder, ``scenario`` for the scenario library), so:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -209,26 +210,66 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
     if scenario not in names:
         raise ConfigError(f"scenario: unknown scenario {scenario!r}{suggest(scenario, names)}")
     given = [f"scenario={scenario}", *open_policy_keys(overrides)]
-    GlobalHydra.instance().clear()
-    try:
-        with initialize(config_path=None, version_base="1.3"):
-            cfg = compose("config", overrides=given, return_hydra_config=True)
-        choices = dict(cfg.hydra.runtime.choices)
-        with open_dict(cfg):
-            del cfg["hydra"]
-        settle(cfg, choices, given)
-        return cfg
-    except ConfigError:
-        raise
-    except Exception as exc:  # Hydra raises several types for bad overrides
-        first = str(exc).splitlines()[0]
-        match = re.match(r"Could not override '([^']+)'", first)
-        if match:
-            groups = [o for o in overrides if "." not in o.split("=", 1)[0] and "=" in o]
-            raise ConfigError(_unknown_key(match.group(1), scenario, groups)) from None
-        raise ConfigError(f"overrides: {first}") from None
-    finally:
+    for _ in range(len(given) + 1):
         GlobalHydra.instance().clear()
+        try:
+            with initialize(config_path=None, version_base="1.3"):
+                cfg = compose("config", overrides=given, return_hydra_config=True)
+            choices = dict(cfg.hydra.runtime.choices)
+            with open_dict(cfg):
+                del cfg["hydra"]
+            settle(cfg, choices, given)
+            return cfg
+        except ConfigError:
+            raise
+        except Exception as exc:  # Hydra raises several types for bad overrides
+            first = str(exc).splitlines()[0]
+            match = re.match(r"Could not override '([^']+)'", first)
+            if not match:
+                raise ConfigError(f"overrides: {first}") from None
+            groups = [o for o in overrides if "." not in o.split("=", 1)[0] and "=" in o]
+            key = match.group(1)
+            if not _declared(key, scenario, groups):
+                raise ConfigError(_unknown_key(key, scenario, groups)) from None
+            # A parameter the actor's kind declares but its roster entry leaves at the
+            # default: set it as Hydra's add-or-override (the settings check its value).
+            given = [f"++{o}" if o.split("=", 1)[0] == key else o for o in given]
+        finally:
+            GlobalHydra.instance().clear()
+    raise ConfigError("overrides: could not compose")  # pragma: no cover - bounded above
+
+
+def opened_keys(overrides: Sequence[str]) -> set[str]:
+    """Keys of ``actors.ID.PARAM=`` overrides that need Hydra's ``++`` to compose.
+
+    A parameter that the actor's kind declares but its roster entry does not list (it takes
+    the declared default) is not in the composed config; :func:`compose_config` opens it, and
+    the command line hands Hydra the same ``++`` form.
+    """
+    scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+    scenario = scen[-1] if scen and "," not in scen[-1] else "baseline"
+    groups = [o for o in overrides if "." not in o.split("=", 1)[0] and "=" in o]
+    groups = [o for o in groups if "," not in o and not o.startswith("scenario=")]
+    keys = [o.split("=", 1)[0] for o in overrides if "=" in o]
+    return {k for k in keys if not k.startswith(("+", "~")) and _declared(k, scenario, groups)}
+
+
+def _declared(key: str, scenario: str, groups: Sequence[str]) -> bool:
+    """Whether ``actors.ID.PARAM`` names a parameter ID's kind declares but its node lacks."""
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != "actors":
+        return False
+    base: Any = _base(scenario, tuple(groups))
+    node = base.actors.get(parts[1]) if "actors" in base else None
+    if not isinstance(node, DictConfig) or parts[2] in node:
+        return False
+    owner = _owner(parts[:2], node)
+    return owner is not None and parts[2] in owner[1]
+
+
+@functools.lru_cache(maxsize=32)
+def _base(scenario: str, groups: tuple[str, ...]) -> DictConfig:
+    return compose_config(scenario, list(groups))
 
 
 def run_config(

@@ -194,10 +194,42 @@ def _merge_into_actor(body: dict[str, Any], values: dict[str, Any], where: str, 
         body[key] = value
 
 
+def check_role_overrides(overrides: list[str], cfg: Any) -> None:
+    """Refuse a command-line ``actors.ID.KEY=`` that a role-keyed value would overwrite.
+
+    Role values (``by_role``, from a calibrated scenario) are written over the actors' own,
+    so such an override would be dropped without a word; the user is pointed at the role key.
+
+    Raises:
+        ConfigError: Naming the override and the role key to use instead.
+    """
+    node = cfg.get("episode") if hasattr(cfg, "get") else None
+    roles = dict(node.get("roles") or {}) if node is not None else {}
+    by_role = cfg.get("by_role") if hasattr(cfg, "get") else None
+    if not by_role:
+        return
+    role_of = {str(actor): str(role) for role, actor in roles.items() if actor}
+    for o in overrides:
+        key = o.split("=", 1)[0].lstrip("+~")
+        parts = key.split(".")
+        if len(parts) < 3 or parts[0] != "actors" or parts[1] not in role_of:
+            continue
+        role = role_of[parts[1]]
+        value: Any = by_role.get(role)
+        for part in parts[2:]:
+            value = value.get(part) if hasattr(value, "get") else None
+        if value is not None:
+            raise ConfigError(
+                f"{key}: the scenario sets this by role (by_role.{role}.{'.'.join(parts[2:])}), "
+                f"which would overwrite it; override by_role.{role}.{'.'.join(parts[2:])} instead"
+            )
+
+
 __all__ = [
     "DEFAULT_EPISODE",
     "EpisodeSpec",
     "apply_roles",
+    "check_role_overrides",
     "episode_spec",
     "set_role_key",
 ]

@@ -22,7 +22,10 @@ def suggest(name: str, valid: Sequence[str]) -> str:
 
 
 class UnknownParameter(ConfigError):
-    """A parameter the chosen policy, actor kind or mechanism does not take.
+    """A parameter that would change nothing.
+
+    One the chosen policy, actor kind or mechanism does not take, or an actor's own value that
+    a role-keyed value (``by_role``) overwrites.
 
     Unlike a bad value, which fails only its own job of a sweep, it would make every job of a
     sweep over it identical, so a sweep that sets one is refused before any job runs.

@@ -284,8 +284,12 @@ def observed_paths(settings: Settings, model: EscalationModel) -> dict[str, list
         return {}
     timeline = load_timeline(settings.episode.timeline)
     named = timeline.actors()
+    # The dyad of the episode's roles, when cast: third states are context.
+    dyad = {settings.episode.roles.get("victim"), settings.episode.roles.get("adversary")}
     out = {}
     for c in model.state_channels():
+        if None not in dyad and {c.actor, c.target} != dyad:
+            continue
         if c.actor in named and c.target in named:
             hosted = rel.hosted_by(model.graph, c.target)
             out[f"{c.actor}->{c.target}"] = timeline.path(

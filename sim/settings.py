@@ -161,6 +161,7 @@ class Settings:
         for key in ("ladder", "actors", "simulation"):
             if key not in raw or raw[key] is None:
                 raise ConfigError(f"{key}: missing from the config")
+        _check_scenario_episode(raw)
         sim = _simulation(raw["simulation"])
         drawn: dict[str, np.ndarray] = {}
         if raw.get("posterior"):
@@ -196,6 +197,22 @@ class Settings:
             episode=episode,
             raw=raw,
             drawn=drawn,
+        )
+
+
+def _check_scenario_episode(raw: dict[str, Any]) -> None:
+    """Refuse a scenario written for another episode's actors (before its keys mislead)."""
+    scen = raw.get("scenario") or {}
+    written_for = scen.get("episode") if isinstance(scen, Mapping) else None
+    if written_for is None:
+        return
+    episode = raw.get("episode") or {}
+    name = episode.get("name") if isinstance(episode, Mapping) else None
+    if name != written_for:
+        raise ConfigError(
+            f"scenario.episode: scenario {scen.get('name')!r} is written for episode "
+            f"{written_for!r} (its actors), not {name!r}; select episode={written_for} or a "
+            "scenario for any episode (baseline, calibrated)"
         )
 
 

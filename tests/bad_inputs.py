@@ -14,7 +14,7 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
         "(its parameters: trigger)",
     ),
     (["actors.iran.policy.generosityy=0.2"], "(did you mean 'generosity'?)"),
-    (["mechanisms.hostility_gian=0.2"], "(its parameters: hostility_decay, hostility_gain)"),
+    (["mechanisms.hostility_gian=0.2"], "(its parameters: hostility_decay, hostility_gain,"),
     (["+foo=1"], "foo"),
     (["replicates=0"], "simulation.replicates: 0 outside"),
     (["replicates=-5"], "simulation.replicates: -5 outside"),

@@ -74,7 +74,7 @@ def test_an_external_overlay_that_switches_a_policy_starts_it_clean(tmp_path: Pa
     [
         ("+actors.iran.max_stepp=2", "a state has no parameter 'max_stepp'"),
         ("actors.iran.max_stepp=2", "(its parameters: max_step, willingness"),
-        ("mechanisms.hostility_gian=0.2", "(its parameters: hostility_decay, hostility_gain)"),
+        ("mechanisms.hostility_gian=0.2", "(its parameters: hostility_decay, hostility_gain,"),
     ],
 )
 def test_kind_and_mechanism_parameters_are_refused_with_the_valid_ones(
@@ -135,3 +135,16 @@ def test_a_sweep_over_a_switched_policys_parameter_runs(tmp_path: Path) -> None:
     for job in (0, 1):
         saved = (tmp_path / "s" / str(job) / "config.yaml").read_text()
         assert "calm_days" in saved and "generosity: 0.5" in saved  # Iran's is untouched
+
+
+def test_a_declared_parameter_the_roster_leaves_out_needs_no_plus() -> None:
+    from sim.config import opened_keys
+    from sim.kinds import kinds
+
+    roster = compose_config("baseline").actors.iran
+    missing = [k for k in kinds()["state"].params if k not in roster]
+    if not missing:
+        pytest.skip("the roster lists every state parameter")
+    key = f"actors.iran.{missing[0]}"
+    assert opened_keys([f"{key}=1"]) == {key}
+    assert key.split(".")[-1] in compose_config("baseline", [f"{key}=1"]).actors.iran

@@ -75,11 +75,27 @@ def run_page(summary: dict[str, Any]) -> str:
     scen = summary.get("scenario", {})
     name = scen.get("title") or scen.get("name", "run")
     week = m["p_deescalated_by_day"].get("7")
+    ep = summary.get("episode") or {}
+    episode_line = ""
+    if ep.get("title"):
+        episode_line = f"Episode: {ep['title']}"
+        if ep.get("first_date"):
+            episode_line += (
+                f", observed {ep['first_date']} to {ep['last_date']} (seeds/{ep['timeline']}/)"
+            )
+        episode_line += "."
     intro = [
+        episode_line,
         f"{m['replicates']:,} simulated episodes over {m['days']} days "
         f"(seed {summary.get('seed')}).",
         scen.get("description", ""),
     ]
+    if ep.get("roles_not_cast"):
+        intro.append(
+            "Role-keyed values for roles this episode does not cast were not used: "
+            + ", ".join(ep["roles_not_cast"])
+            + "."
+        )
     if summary.get("posterior"):
         intro.append(
             "Each replicate's parameters were drawn from the calibration's posterior particles "
@@ -88,7 +104,7 @@ def run_page(summary: dict[str, Any]) -> str:
         )
     if week:
         intro.append(
-            f"In this scenario the chance that the two states have agreed to de-escalate within a "
+            f"In this scenario the chance that the two states have de-escalated within a "
             f"week is {_fmt(week)}; the mean death toll is "
             f"{m['casualties_mean']['estimate']:.1f}, and a strike on state forces or worse "
             "happens "
@@ -100,9 +116,8 @@ def run_page(summary: dict[str, Any]) -> str:
         sections.append(
             Section(
                 f"Escalation path: {who}",
-                "Median rung per day (line) with the bands holding 50% and 90% of replicates; the "
-                "dotted black line is what happened "
-                f"{figures.observed_name(summary).removeprefix('observed ')}.",
+                "Median rung per day (line) with the bands holding 50% and 90% of replicates"
+                f"{figures.observed_sentence(summary, ch)}.",
                 figures.fan_chart(summary, i, "rung"),
             )
         )
@@ -134,8 +149,9 @@ def run_page(summary: dict[str, Any]) -> str:
     sections.append(
         Section(
             "De-escalation over time",
-            "Probability that both states have agreed to de-escalate by day k "
-            "(95% intervals), and the share of episodes agreeing on each day.",
+            "Probability that the two states have de-escalated by day k (an agreement, or a "
+            "unilateral gesture left unanswered; 95% intervals), and the share of episodes "
+            "de-escalating on each day.",
             figures.deescalation_chart(summary),
         )
     )
@@ -165,7 +181,8 @@ def run_page(summary: dict[str, Any]) -> str:
             "rows": rows,
         }
     ]
-    return render_page(f"Escalation report: {name}", [p for p in intro if p], sections, tables)
+    title = f"Escalation report: {name}" + (f" ({ep['name']})" if ep.get("name") else "")
+    return render_page(title, [p for p in intro if p], sections, tables)
 
 
 def write_run_report(run_dir: str | Path, summary: dict[str, Any] | None = None) -> Path:

@@ -8,6 +8,10 @@ with the ``recall`` and ``restore`` roles of the ladder (``recall_ambassador`` a
 ``restore_relations`` by default). "Relations restored" at the end of a run means no
 ambassador is recalled.
 
+States return a recalled ambassador (``return_rate`` a day) once the crisis is closed after
+an agreement; with ``return_without_agreement = 1`` also after a crisis closed without one
+(:class:`sim.agents.StateActor` reads it).
+
 A recall is a standing state: a state that keeps its answer at the recall rung while its
 ambassador is already home takes no new action. Those days are recorded as *held*
 (:meth:`~sim.model.EscalationModel.record_held`), and the event log marks them
@@ -20,9 +24,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.params import Param
+
 if TYPE_CHECKING:  # annotations only
     from sim.model import EscalationModel
     from sim.submodels import Today
+
+
+PARAMS = {
+    "return_without_agreement": Param(
+        0, 0, 1, "1: envoys may return once a crisis is closed, agreement or not"
+    ),
+}
 
 
 def apply(model: EscalationModel, today: Today) -> None:

@@ -23,7 +23,8 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from sim.config import compose_config, register_configs
+from sim.config import compose_config, opened_keys, register_configs
+from sim.episode import check_role_overrides
 from sim.errors import ConfigError, UnknownParameter
 from sim.overrides import check_conflicts, expand_short, open_policy_keys
 from sim.settings import Settings
@@ -42,6 +43,8 @@ def prepare(given: Sequence[str]) -> list[str]:
     """
     overrides = open_policy_keys(expand_short(list(given)))
     check_conflicts(overrides)
+    opened = opened_keys(overrides)
+    overrides = [f"++{o}" if o.split("=", 1)[0] in opened else o for o in overrides]
     for o in overrides:
         if "_target_" in o:
             key = o.split("=", 1)[0]
@@ -64,7 +67,12 @@ def check_run(overrides: Sequence[str]) -> Settings:
     from sim.app import validate
 
     scenario, rest = _scenario_split([o for o in overrides if not _is_hydra(o)])
-    return validate(compose_config(scenario, rest))
+    cfg = compose_config(scenario, rest)
+    try:
+        check_role_overrides(rest, cfg)
+    except ConfigError as exc:  # a role value would overwrite it: it would change nothing
+        raise UnknownParameter(str(exc)) from None
+    return validate(cfg)
 
 
 def _is_hydra(line: str) -> bool:
