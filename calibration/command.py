@@ -21,6 +21,7 @@ def run_calibration(cfg: DictConfig, out: str | Path, progress: bool = True) -> 
     from sim.calibration.fit import calibrate
     from sim.calibration.report import write_calibration_report
 
+    from sim.report.html import check_plotly_js
     from sim.settings import Settings
 
     if "calibration" not in cfg or cfg.calibration is None:
@@ -29,9 +30,10 @@ def run_calibration(cfg: DictConfig, out: str | Path, progress: bool = True) -> 
     assert isinstance(base, dict)
     calib = base.pop("calibration")
     Settings.from_config(base)  # the scenario itself must be valid
+    plotly_js = check_plotly_js((base.get("report") or {}).get("plotly_js", "inline"))
     path = Path(out)
     summary = calibrate(calib, base, path, progress=progress)
-    write_calibration_report(path, summary)
+    write_calibration_report(path, summary, plotly_js)
     return path
 
 
@@ -58,6 +60,7 @@ def _task(cfg: DictConfig) -> None:
         f"{s['posterior']['p_exact']['estimate']:.3%} under the posterior"
     )
     print(f"Calibration directory: {path.resolve()}")
+    print(f"Report: {(path / 'calibration.html').resolve()}")
 
 
 def main(argv: list[str]) -> int:

@@ -214,6 +214,8 @@ def calibrate(
             progress=report,
             workers=workers,
         )
+    # ABC-SMC stops early (tolerance reached, budget spent): the bar ends at 100% there.
+    bar.total = bar.n
     bar.close()
     seconds = time.perf_counter() - start
     post = result.posterior

@@ -23,6 +23,7 @@ from sim.designs import apply_design_point, design_from_config
 from sim.errors import ConfigError
 from sim.model import EscalationModel
 from sim.report import write_run_report
+from sim.report.html import check_plotly_js
 from sim.runner import _jsonable, mark_complete, plan_chunks, simulate
 from sim.settings import Settings
 
@@ -40,6 +41,7 @@ def validate(cfg: DictConfig) -> Settings:
     assert isinstance(copy, DictConfig)
     apply_design_point(copy)
     settings = Settings.from_config(copy)
+    check_plotly_js((copy.get("report") or {}).get("plotly_js", "inline"))
     plan_chunks(settings)
     EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
     return settings
@@ -67,6 +69,8 @@ def run(
     """
     point = apply_design_point(cfg)
     settings = Settings.from_config(cfg)
+    report_cfg = cfg.get("report") or {}
+    plotly_js = check_plotly_js(report_cfg.get("plotly_js", "inline"))
     if run_dir is None:
         run_dir = (
             hydra_output_dir() or Path("outputs") / settings.scenario.get("name", "run") / "run"
@@ -76,7 +80,6 @@ def run(
         print(f"[job] {path.name}: complete with the same config, not recomputed", flush=True)
         return path
     result = simulate(settings, path, progress=progress)
-    report_cfg = cfg.get("report") or {}
     if point:
         design = design_from_config(settings.raw["design"])
         result.summary["design_point"] = point
@@ -87,7 +90,8 @@ def run(
         }
         (path / "summary.json").write_text(json.dumps(_jsonable(result.summary), indent=1))
     if report_cfg.get("enabled", True) and (not sweep or report_cfg.get("in_sweeps", False)):
-        write_run_report(path, result.summary)
+        # A sweep's jobs share one plotly.min.js at the sweep's root, beside its report.
+        write_run_report(path, result.summary, plotly_js, path.parent if sweep else None)
     mark_complete(path, seconds=result.seconds)
     m = result.summary["metrics"]["p_deescalated_by_day"]
     week = m.get("7") or next(iter(m.values()))

@@ -99,6 +99,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     p = sub.add_parser("report", help="compare runs and sweeps in one HTML page")
     p.add_argument("dirs", nargs="+", help="run folders and sweep folders")
     p.add_argument("-o", "--output", default="report.html", help="the page to write")
+    p.add_argument(
+        "--plotly-js",
+        choices=("inline", "shared"),
+        default="inline",
+        help="inline: plotly.js inside the page (default); shared: written once as "
+        "plotly.min.js beside the page, for several reports in one folder",
+    )
     return parser, dict(sub.choices)
 
 
@@ -125,7 +132,7 @@ def dispatch(args: list[str]) -> int:
     if ns.command == "aggregate":
         return commands.aggregate(ns.sweep_dir)
     if ns.command == "report":
-        return commands.report(ns.dirs, ns.output)
+        return commands.report(ns.dirs, ns.output, ns.plotly_js)
     listing: dict[str, Callable[[], int]] = {
         "scenarios": commands.scenarios,
         "episodes": commands.episodes,

@@ -51,13 +51,13 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def report(dirs: list[str], output: str) -> int:
-    """``escalation report DIR... [-o FILE]``: compare runs and sweeps in one page."""
+def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
+    """``escalation report DIR... [-o FILE] [--plotly-js shared]``: runs and sweeps compared."""
     from sim.report.compare import write_comparison
 
     try:
-        out = write_comparison(dirs, output)
-    except (FileNotFoundError, ValueError) as exc:
+        out = write_comparison(dirs, output, plotly_js)
+    except (FileNotFoundError, ValueError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"Report: {out.resolve()} ({out.stat().st_size / 1e6:.1f} MB)")

@@ -23,6 +23,13 @@ class Run:
     path: Path
     summary: dict[str, Any]
     config: dict[str, Any]
+    sweep: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The swept values of a sweep's job (``generosity = 0.5, scenario = no_mediation``)."""
+        return ", ".join(f"{short} = {fmt_value(v)}" for short, v in self.values.items())
 
     @property
     def title(self) -> str:
@@ -38,6 +45,40 @@ class Sweep:
     path: Path
     table: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def swept(self) -> list[str]:
+        """The table's columns that vary: the swept parameters, and the scenario if it does."""
+        params = [p for p in self.meta.get("parameters", []) if p in self.table.columns]
+        done = self.table[self.table["status"] == "complete"]
+        if "scenario" in done and done["scenario"].astype(str).nunique() > 1:
+            params.append("scenario")
+        return params
+
+    @property
+    def short(self) -> dict[str, str]:
+        """Each swept column's short name (``actors.iran.policy.generosity`` -> ``generosity``)."""
+        return short_names(self.swept)
+
+
+def short_names(keys: Sequence[str]) -> dict[str, str]:
+    """The shortest dotted tail of each key that no other key ends with."""
+    out = {}
+    for key in keys:
+        parts = key.split(".")
+        for k in range(1, len(parts) + 1):
+            tail = ".".join(parts[-k:])
+            if not any(o != key and (o == tail or o.endswith("." + tail)) for o in keys):
+                break
+        out[key] = tail
+    return out
+
+
+def fmt_value(v: Any) -> str:
+    """A swept value in few digits (0.1554653 -> 0.155; 6 -> 6; text as it is)."""
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -79,10 +120,14 @@ def load_sources(paths: Iterable[str | Path]) -> tuple[list[Run], list[Sweep]]:
         if (p / "sweep.parquet").is_file():
             table = pd.read_parquet(p / "sweep.parquet")
             meta = json.loads((p / "sweep.json").read_text()) if (p / "sweep.json").exists() else {}
-            sweeps.append(Sweep(p, table, meta))
+            sweep = Sweep(p, table, meta)
+            sweeps.append(sweep)
+            short = sweep.short
             for _, row in table[table["status"] == "complete"].iterrows():
                 run = load_run(p / str(row["run_dir"]), name=f"{p.name}/{row['run_dir']}")
                 if run is not None:
+                    run.sweep = p.name
+                    run.values = {short[k]: row[k] for k in short}
                     runs.append(run)
         elif p.is_dir():
             run = load_run(p)
@@ -94,6 +139,14 @@ def load_sources(paths: Iterable[str | Path]) -> tuple[list[Run], list[Sweep]]:
 
 
 def run_label(run: Run, runs: Sequence[Run]) -> str:
-    """The run's title, with its folder's name where another run has the same title."""
+    """How a run is named on the page.
+
+    A sweep's job by its swept values (with the sweep's folder where several sweeps are
+    shown); any other run by its title, with its folder's name where another run has the
+    same title.
+    """
+    if run.sweep is not None and run.values:
+        several = len({r.sweep for r in runs if r.sweep is not None}) > 1
+        return f"{run.sweep}: {run.label}" if several else run.label
     titles = [r.title for r in runs]
     return run.title if titles.count(run.title) == 1 else f"{run.title} ({run.name})"

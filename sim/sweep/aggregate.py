@@ -63,6 +63,18 @@ def _number(value: str) -> Any:
     return int(f) if f.is_integer() and "." not in value and "e" not in value.lower() else f
 
 
+def _plotly_js(root: Path, table: pd.DataFrame) -> str:
+    """The jobs' ``report.plotly_js`` (``inline`` unless a job's saved config says otherwise)."""
+    for run_dir in table.loc[table["status"] == "complete", "run_dir"]:
+        try:
+            cfg = yaml.safe_load((root / str(run_dir) / "config.yaml").read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        mode = ((cfg or {}).get("report") or {}).get("plotly_js", "inline")
+        return mode if mode in ("inline", "shared") else "inline"
+    return "inline"
+
+
 def aggregate(sweep: str | Path, report: bool = True) -> Path:
     """Build ``sweep.parquet`` (and ``sweep.json``, ``report.html``) from a sweep's job folders.
 
@@ -131,7 +143,7 @@ def aggregate(sweep: str | Path, report: bool = True) -> Path:
         try:
             from sim.report.compare import write_comparison
 
-            write_comparison([root], root / "report.html")
+            write_comparison([root], root / "report.html", _plotly_js(root, table))
         except ImportError:  # the comparison report is optional for aggregation
             log.info("sim.report.compare not available: no sweep report written")
     return out
