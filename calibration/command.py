@@ -111,7 +111,10 @@ def check_calibration(cfg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 def _task(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
+    from sim.config import settle_from_hydra
+
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    settle_from_hydra(cfg)  # a policy named here starts without another's parameters
     out = Path(HydraConfig.get().runtime.output_dir)
     from sim.folders import write_error
 
@@ -140,14 +143,15 @@ def main(argv: list[str]) -> int:
     """``escalation calibrate [OVERRIDES...] [--overwrite]``."""
     import hydra
 
-    from sim.config import expand_short
     from sim.folders import write_error
+    from sim.overrides import expand_short, open_policy_keys
     from sim.preflight import claim_folder, prepare
 
     def rewrite(given: list[str]) -> list[str]:
         # Bare settings (population=..., quantile=...) are the calibration's.
         return [
-            o if o.lstrip("+~").startswith(TOP) else f"calibration.{o}" for o in expand_short(given)
+            o if o.lstrip("+~").startswith(TOP) else f"calibration.{o}"
+            for o in open_policy_keys(expand_short(given))
         ]
 
     def check(cfg: DictConfig) -> None:

@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
+from sim.config import settle_from_hydra
 from sim.designs import apply_design_point, design_from_config
 from sim.errors import ConfigError
 from sim.folders import (
@@ -30,10 +32,30 @@ from sim.folders import (
     write_error,
     write_text,
 )
+from sim.model import EscalationModel
 from sim.report import write_run_report
 from sim.report.html import check_plotly_js
-from sim.runner import _jsonable, mark_complete, run_digest, simulate
+from sim.runner import _jsonable, mark_complete, plan_chunks, run_digest, simulate
 from sim.settings import Settings
+
+
+def validate(cfg: DictConfig) -> Settings:
+    """Check a composed config as a run would, writing nothing.
+
+    Its design point (if any) applied to a copy, the settings validated, the run's size
+    checked and a one-replicate model built (which checks the roster, relations and events).
+
+    Raises:
+        ConfigError: Naming the first invalid field.
+    """
+    copy = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
+    assert isinstance(copy, DictConfig)
+    apply_design_point(copy)
+    settings = Settings.from_config(copy)
+    check_plotly_js((copy.get("report") or {}).get("plotly_js", "inline"))
+    plan_chunks(settings)
+    EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
+    return settings
 
 
 def run(
@@ -195,6 +217,8 @@ def task(cfg: DictConfig) -> None:
     """
     # Mesa logs every step at INFO; under Hydra's logging that floods the console.
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    # A policy named on the command line starts without the roster's parameters of another.
+    settle_from_hydra(cfg)
     if _in_multirun():
         out = hydra_output_dir()
         assert out is not None

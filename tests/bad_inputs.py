@@ -33,7 +33,14 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     ([RUN, "scenario=basline"], "did you mean 'baseline'"),
     ([RUN, "actors.irn.willingness=0.1"], "actors.irn: unknown key"),
     ([RUN, "actors.iran.max_stepp=2"], "did you mean 'max_step'"),
-    ([RUN, "+actors.iran.max_stepp=2"], "actors.iran.max_stepp: unknown parameter"),
+    ([RUN, "+actors.iran.max_stepp=2"], "actors.iran.max_stepp: a state has no parameter"),
+    (
+        [RUN, "actors.iran.policy.name=grim_trigger", "actors.iran.policy.generosity=0.0"],
+        "actors.iran.policy.generosity: policy 'grim_trigger' has no parameter 'generosity' "
+        "(its parameters: trigger)",
+    ),
+    ([RUN, "actors.iran.policy.generosityy=0.2"], "(did you mean 'generosity'?)"),
+    ([RUN, "mechanisms.hostility_gian=0.2"], "(its parameters: "),
     ([RUN, "+foo=1"], "foo: unknown top-level key"),
     ([RUN, "replicates=0"], "simulation.replicates: 0 outside"),
     ([RUN, "replicates=-5"], "simulation.replicates: -5 outside"),

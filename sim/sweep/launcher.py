@@ -65,6 +65,8 @@ class JobTask:
         values: The job's value overrides, applied to ``base`` in the worker.
         job_dir: The job's output folder.
         error: Set when the group's config could not be composed: the job only records it.
+        choices: The config groups the group's config was composed from (which episode and
+            scenario: the layers a policy switch is judged by).
     """
 
     num: int
@@ -73,6 +75,7 @@ class JobTask:
     values: list[str]
     job_dir: str
     error: str | None = None
+    choices: dict[str, Any] | None = None
 
 
 @functools.cache
@@ -109,6 +112,7 @@ def run_task(task: JobTask) -> tuple[int, str, str | None]:
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
 
     from sim.app import run, write_failure
+    from sim.config import settle
     from sim.folders import invalidate, write_text
     from sim.sweep.aggregate import job_status
 
@@ -130,7 +134,8 @@ def run_task(task: JobTask) -> tuple[int, str, str | None]:
         cfg = OmegaConf.create(task.base)
         OmegaConf.set_struct(cfg, True)
         ConfigLoaderImpl._apply_overrides_to_config(_parser().parse_overrides(task.values), cfg)
-        write_text(hydra_dir / "config.yaml", OmegaConf.to_yaml(cfg))
+        write_text(hydra_dir / "config.yaml", OmegaConf.to_yaml(cfg))  # as Hydra composed it
+        settle(cfg, task.choices or {}, task.overrides)  # as app.task does under Hydra
         run(cfg, out, progress=False, sweep=True)
     except Exception as exc:  # a failed job must not lose the others' results
         write_failure(out, exc)
@@ -222,6 +227,7 @@ class GroupedLauncher(Launcher):
         loader: Any = self.hydra_context.config_loader
         group_exists = loader.repository.group_exists
         groups: dict[tuple[str, ...], tuple[DictConfig | None, dict[str, Any] | None, str]] = {}
+        choices: dict[tuple[str, ...], dict[str, Any]] = {}
         tasks = []
         for k, overrides in enumerate(job_overrides):
             num = first + k
@@ -237,12 +243,17 @@ class GroupedLauncher(Launcher):
                         if k != "hydra"
                     }
                     groups[key] = (cfg, task_cfg, "")
+                    choices[key] = dict(cfg.hydra.runtime.choices)
                 except Exception as exc:  # recorded on each of the group's jobs
                     groups[key] = (None, None, f"{type(exc).__name__}: {exc}")
             cfg, base, error = groups[key]
             task_lines = [o.input_line or "" for o in parsed if not o.is_hydra_override()]
             job_dir = sweep_dir / self._subdir(cfg, num, task_lines)
-            tasks.append(JobTask(num, task_lines, base, values, str(job_dir), error or None))
+            tasks.append(
+                JobTask(
+                    num, task_lines, base, values, str(job_dir), error or None, choices.get(key)
+                )
+            )
         return tasks
 
     def _subdir(self, cfg: DictConfig | None, num: int, task_lines: list[str]) -> str:
