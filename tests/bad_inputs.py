@@ -88,7 +88,7 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     ([RUN, "+events.iran_strikes_jaish_al_adl.when=3"], "when: unknown field"),
     ([RUN, "events.iran_strikes_jaish_al_adl.casualties=-3"], "casualties: -3 outside"),
     ([RUN, "mechanisms.hostility_gain=3"], "mechanisms.hostility_gain: 3 outside"),
-    ([RUN, "+mechanisms.foo=1"], "mechanisms.foo: unknown parameter"),
+    ([RUN, "+mechanisms.foo=1"], "mechanisms.foo: the mechanisms node has no parameter"),
     ([RUN, "actors.iran.willingness=0.1", "actors.iran.willingness=0.2"], "given twice"),
     ([RUN, "actors.iran.label=${eval:'1'}"], "Unsupported interpolation type eval"),
     ([RUN, "replicates=1000000000"], "would take about"),
