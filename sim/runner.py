@@ -185,6 +185,8 @@ def simulate(
     path = Path(out_dir) if out_dir is not None else None
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
+        # An earlier run's marker would vouch for files this run is about to replace.
+        (path / "status.json").unlink(missing_ok=True)
         # Parts an earlier, unfinished run left (its chunks may have been cut otherwise).
         for part in [*path.glob("events/part-*.parquet"), *path.glob("outcomes/part-*.parquet")]:
             part.unlink()
