@@ -140,7 +140,7 @@ def test_cancelled_job_fails_alone_and_a_rerun_recomputes_only_it(
     assert not (victim / "status.json").exists(), "the cancel should land mid-job"
     cancelled = slurm_job(victim)
     subprocess.run(["scancel", cancelled], check=True)
-    out, err = proc.communicate(timeout=600)
+    _, err = proc.communicate(timeout=600)
     assert proc.returncode == 1, err  # a job failed: the sweep says so
     t = table(tmp_path, "sweep")
     assert list(t["status"]) == ["failed", "complete"]

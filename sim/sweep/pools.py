@@ -80,6 +80,10 @@ class LocalPool:
             pool.shutdown(cancel_futures=True)
 
 
+#: SLURM states of a job killed from outside (``CANCELLED by 0`` starts with the first).
+_KILLED = {"CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "DEADLINE"}
+
+
 class JobDied(RuntimeError):
     """A SLURM job ended without a result: cancelled, timed out, killed or its node lost."""
 
@@ -149,6 +153,10 @@ class SlurmPool:
                     if not job.done():
                         still.append((job, sub))
                         continue
+                    if str(job.state).split(" ")[0] in _KILLED:
+                        # SLURM killed it: no result file is coming, so do not wait the
+                        # 15 s submitit allows a slow shared file system to show one.
+                        job._results_timeout_s = 0
                     try:
                         result, state = job.result(), "COMPLETED"
                     except Exception as exc:  # the job's process never returned
