@@ -213,10 +213,10 @@ def check_role_overrides(overrides: list[str], cfg: Any) -> None:
         if len(parts) < 3 or parts[0] != "actors" or parts[1] not in role_of:
             continue
         role = role_of[parts[1]]
-        node = by_role.get(role)
+        value: Any = by_role.get(role)
         for part in parts[2:]:
-            node = node.get(part) if hasattr(node, "get") else None
-        if node is not None:
+            value = value.get(part) if hasattr(value, "get") else None
+        if value is not None:
             raise ConfigError(
                 f"{key}: the scenario sets this by role (by_role.{role}.{'.'.join(parts[2:])}), "
                 f"which would overwrite it; override by_role.{role}.{'.'.join(parts[2:])} instead"
@@ -224,10 +224,10 @@ def check_role_overrides(overrides: list[str], cfg: Any) -> None:
 
 
 __all__ = [
-    "check_role_overrides",
     "DEFAULT_EPISODE",
     "EpisodeSpec",
     "apply_roles",
+    "check_role_overrides",
     "episode_spec",
     "set_role_key",
 ]

@@ -35,6 +35,7 @@ RELATION_TYPES: dict[str, tuple[str, str]] = {
     "border": ("state", "state"),
     "rivalry": ("state", "state"),
     "hosts": ("state", "militant"),
+    "sponsors": ("state", "militant"),
     "attacks": ("militant", "state"),
     "leverage": ("mediator", "state"),
 }
@@ -88,6 +89,24 @@ STATE = Kind(
         "return_rate": Param(
             0.3, 0.0, 1.0, "daily P(returning a recalled ambassador) after agreement"
         ),
+        # The crisis mechanisms (sim/submodels/; docs/model.md). Defaults switch them off.
+        "climb_prob": Param(
+            0.0, 0.0, 1.0, "daily P(one rung more than max_step): fractional speed"
+        ),
+        "prep_days": Param(0, 0, 365, "days preparing force between a decision and a strike"),
+        "prep_hazard": Param(1.0, 0.0, 1.0, "daily P(preparation ends) once prep_days are over"),
+        "grievance_half_life": Param(
+            0.0, 0.0, 365.0, "half-life (days) of the grievance provocations leave; 0 = none"
+        ),
+        "state_answer": Param(
+            0.0, 0.0, 1.0, "P(a strike on its soil is answered at the striker's state forces)"
+        ),
+        "gesture_rate": Param(
+            0.0, 0.0, 1.0, "daily P(a unilateral gesture) in a crisis once it is not provoked"
+        ),
+        "level0": Param(0, 0, 100, "standing level toward its opponents on day 0"),
+        "recalled0": Param(0, 0, 1, "1: its ambassador is already recalled on day 0"),
+        "grievance0": Param(0.0, 0.0, 100.0, "standing grievance toward its opponents on day 0"),
     },
 )
 
@@ -99,6 +118,9 @@ MEDIATOR = Kind(
         "restraint_effect": Param(0.3, 0.0, 1.0, "P(a state steps down one rung) after an appeal"),
         "leverage_effect": Param(
             0.5, 0.0, 1.0, "P(leverage caps a state's level), times the edge weight"
+        ),
+        "partisan": Param(
+            0, 0, 1, "1: its appeals also weigh by the leverage edge (it presses one side more)"
         ),
     },
 )

@@ -11,7 +11,7 @@ change.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -69,6 +69,8 @@ class Rung:
             events and reading paths, which no built-in kind takes yet).
         casualties_mean: Mean deaths one such action causes (0 for none).
         plover: PLOVER event category (and mode), a second reading of the rung.
+        repertoire: A named set of rungs states may be given (``coercion``): the ladder's
+            ``state_repertoire`` lists the sets states take besides their ``used_by``.
     """
 
     name: str
@@ -79,6 +81,7 @@ class Rung:
     used_by: tuple[str, ...]
     casualties_mean: float = 0.0
     plover: str = ""
+    repertoire: str = ""
 
 
 @dataclass
@@ -195,12 +198,30 @@ class Ladder:
                         used_by=tuple(str(k) for k in r.get("used_by", ())),
                         casualties_mean=float(r.get("casualties_mean", 0.0)),
                         plover=str(r.get("plover", "")),
+                        repertoire=str(r.get("repertoire", "")),
                     )
                 )
             except KeyError as exc:
                 raise ConfigError(f"ladder.rungs[{i}]: missing field {exc.args[0]!r}") from None
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"ladder.rungs[{i}]: {exc}") from None
+        extra = cfg.get("state_repertoire") or []
+        if isinstance(extra, str) or not isinstance(extra, Sequence):
+            raise ConfigError(f"ladder.state_repertoire: expected a list of names, got {extra!r}")
+        offered = {r.repertoire for r in rungs if r.repertoire}
+        for name in extra:
+            if name not in offered:
+                raise ConfigError(
+                    f"ladder.state_repertoire: no rung belongs to repertoire {name!r}"
+                    f"{suggest(str(name), sorted(offered))}"
+                )
+        # States take the rungs of the repertoires asked for: coercion becomes state levels.
+        rungs = [
+            replace(r, used_by=(*r.used_by, "state"))
+            if r.repertoire in extra and "state" not in r.used_by
+            else r
+            for r in rungs
+        ]
         roles = {
             **DEFAULT_ROLES,
             **{str(k): str(v) for k, v in dict(cfg.get("roles") or {}).items()},
@@ -241,11 +262,15 @@ class Ladder:
         """Names of the rungs an actor of ``kind`` may take (``none`` included).
 
         Those whose ``used_by`` lists the kind or a kind it derives from, plus the rungs
-        the kinds declare (:attr:`sim.kinds.Kind.rungs`).
+        the kinds declare (:attr:`sim.kinds.Kind.rungs`), plus for states the ``gesture``
+        rung (``declare_ceasefire`` by default) when the ladder has it.
         """
         family = kind_family(kind)
         out = {r.name for r in self.rungs if any(k in r.used_by for k in family)}
         out.add(self.roles.get("none", "none"))
+        gesture = self.roles.get("gesture", "declare_ceasefire")
+        if "state" in family and gesture in self.index:
+            out.add(gesture)  # a state's unilateral gesture (sim/submodels/gestures.py)
         known = kinds()
         for k in family:
             if k in known:

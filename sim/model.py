@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim import relations as rel
 from sim import submodels as sm
+from sim import wiring
 from sim.agents import Actor, Channel, get_actor_type
 from sim.errors import ConfigError
 from sim.kinds import kind_family
@@ -36,12 +37,21 @@ from sim.submodels import Today
 EFFECTS = (
     sm.militant_capacity.recover,  # groups recover capacity; provocation decays
     sm.casualties.apply,  # deaths from force and attacks; violated soil; strikes given
+    sm.attribution.count_proxy_strikes,  # a group's attack as its host's or sponsor's strike
     sm.strikes_on_bases.apply,  # strikes on militant bases degrade and provoke the groups
     sm.diplomatic_status.apply,  # ambassadors recalled and returned
     sm.crises.apply,  # crises open, peak and close; agreements and relapses
     sm.hostility.apply,  # each dyad's hostility
     sm.pressure.apply,  # each state's domestic pressure
     sm.mediation.record_offers,  # mediators that offered mediation
+)
+
+
+#: After the states have planned, before they act: mechanisms that shape their plans.
+SHAPING = (
+    sm.preparation.shape,  # fractional climbing; force only once prepared
+    sm.answer_type.shape,  # strikes fall on bases or on state forces
+    sm.gestures.shape,  # unilateral gestures in a crisis
 )
 
 
@@ -60,6 +70,17 @@ class EscalationModel(mesa.Model):
         deaths: int32 array (days, channels, R) of deaths each action caused.
         channels: The directed lines of action (actor -> target).
     """
+
+    # Set by sim.wiring.connect while the model is built.
+    channels: list[Channel]
+    dyads: list[tuple[str, str]]
+    _state_channels: list[Channel]
+    _index: dict[tuple[str, str], Channel]
+    _own: dict[str, set[int]]
+    _dyad_rows: list[tuple[int, int]]
+    _hostile: dict[int, list[tuple[Any, int]]]
+    _attributed: dict[int, list[tuple[Any, int, float]]]
+    _mediators: dict[str, list[tuple[Any, float, int]]]
 
     def __init__(self, settings: Settings, replicates: np.ndarray | None = None) -> None:
         super().__init__(rng=settings.simulation.seed)
@@ -106,6 +127,7 @@ class EscalationModel(mesa.Model):
         # Deaths are rare: kept sparse as (day, channel, replicate positions, counts).
         self._death_records: list[tuple[int, int, np.ndarray, np.ndarray]] = []
         self.total_deaths = np.zeros(n, dtype=np.int64)
+        sm.starting_tension.initialise(self)
         self.events_by_day: dict[int, list[tuple[int, int, int | None]]] = {}
         for ev in settings.events:
             ch = self.channel_for(ev.actor, ev.target)
@@ -130,6 +152,9 @@ class EscalationModel(mesa.Model):
         self.r_recall = lad.rung_of("recall")
         self.r_strike_militants = lad.rung_of("strike_militants")
         self.r_attack = lad.rung_of("militant_attack")
+        strike_state = lad.index.get("strike_state")
+        self.lv_strike_state = int(self.rung_to_level[strike_state]) if strike_state else None
+        self.r_gesture = lad.index.get(lad.roles.get("gesture", "declare_ceasefire"))
         self.r_mediator = np.array(
             [self.r_none] + [lad.rung_of(a) for a in MEDIATOR_ACTIONS[1:]], dtype=np.int8
         )
@@ -142,55 +167,7 @@ class EscalationModel(mesa.Model):
 
     def _connect(self) -> None:
         """Open every actor's channels, pair states' channels into dyads, cache lookups."""
-        self.channels: list[Channel] = []
-        self.dyads: list[tuple[str, str]] = []
-        # Kinds' own channels open in their declared order (it fixes the channels' rows),
-        # then channels along declared relation types, for every kind alike.
-        for a in sorted(self.actors.values(), key=lambda a: a.connect_order):
-            a.connect()
-        by_pair = {
-            (c.actor, c.target): c
-            for a in self.actors.values()
-            if a.faces_opponents
-            for c in a.channels
-        }
-        for c in sorted(by_pair.values(), key=lambda c: c.index):
-            c.reverse = by_pair[(c.target, c.actor)].index
-            pair = (c.actor, c.target) if c.actor < c.target else (c.target, c.actor)
-            if pair not in self.dyads:
-                self.dyads.append(pair)
-            c.dyad = self.dyads.index(pair)
-        for a in self.actors.values():
-            a.connect_declared()
-        self._state_channels = [c for c in self.channels if c.dyad >= 0]
-        # A kind's own channel comes before one along a relation type it declares toward
-        # the same actor: the first is the one events, dyads and mediators mean.
-        self._index: dict[tuple[str, str], Channel] = {}
-        for c in self.channels:
-            self._index.setdefault((c.actor, c.target), c)
-        self._own = {a.actor_id: {c.index for c in a.channels} for a in self.actors.values()}
-        self._dyad_rows = [
-            (self._index[(a, b)].index, self._index[(b, a)].index) for a, b in self.dyads
-        ]
-        # Static graph queries, cached: groups on a channel's target's soil that attack its
-        # actor, with the group channel along which they do; mediators over each actor.
-        self._hostile: dict[int, list[tuple[Any, int]]] = {}
-        for c in self._state_channels:
-            pairs = []
-            for grp in rel.hostile_groups(self.graph, c.target, c.actor):
-                if grp in self.actors:
-                    group = self.actors[grp]
-                    pairs += [(group, gc.index) for gc in group.channels if gc.target == c.actor]
-            self._hostile[c.index] = pairs
-        self._mediators = {
-            target: [
-                (a, w, self._index[(a.actor_id, target)].index)
-                for a in self.actors.values()
-                for t, w in rel.leverage(self.graph, a.actor_id).items()
-                if t == target
-            ]
-            for target in self.actors
-        }
+        wiring.connect(self)
 
     def add_channel(
         self,
@@ -265,13 +242,13 @@ class EscalationModel(mesa.Model):
         return self._mediators[actor]
 
     # ------------------------------------------------------------ observations
+    def attributed_groups(self, c: Channel) -> list[tuple[Any, int, float]]:
+        """Groups attacking ``c``'s actor that its target hosts or sponsors: (agent, row, w)."""
+        return self._attributed[c.index]
+
     def received(self, c: Channel) -> np.ndarray:
-        """Provocation attributable to ``c``'s target yesterday, as a level."""
-        got = self.level[c.reverse].copy()
-        for _, gi in self._hostile[c.index]:
-            attacked = self.rung[gi] == self.r_attack
-            got = np.where(attacked, np.maximum(got, self.lv_strike_militants), got)
-        return got
+        """Provocation felt from ``c``'s target yesterday, as a level (attribution, grievance)."""
+        return self.provocation[c.index]
 
     def mediation_offered(self, state: str) -> np.ndarray:
         """Whether any mediator with leverage over ``state`` has offered mediation."""
@@ -294,8 +271,13 @@ class EscalationModel(mesa.Model):
         rung = np.full_like(self.rung, self.r_none)
         if t > 0:
             self.mediator_effects = sm.mediation.influence(self)
+            self.provocation = sm.grievance.feel(self, sm.attribution.perceive(self))
             self._decide()
+            for shape in SHAPING:
+                shape(self)
             self._act(rung)
+        else:
+            sm.starting_tension.day0(self, rung)
         fixed = self._scheduled_events(t, rung)
         today = Today(t, rung, self.rung_to_level[rung], fixed)
         for effect in EFFECTS:

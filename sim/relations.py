@@ -111,6 +111,24 @@ def hostile_groups(g: nx.MultiDiGraph, host: str, victim: str) -> list[str]:
     return [grp for grp in hosted_by(g, host) if victim in victims_of(g, grp)]
 
 
+def sponsored_by(g: nx.MultiDiGraph, state: str) -> list[str]:
+    """Militant groups ``state`` sponsors (wherever they are based)."""
+    return targets_of(g, state, "sponsors")
+
+
+def attributed_groups(g: nx.MultiDiGraph, state: str, victim: str) -> dict[str, float]:
+    """Groups attacking ``victim`` whose attacks count against ``state``, with the weight.
+
+    A group counts against the state that hosts it and against one that sponsors it; the
+    weight is the larger of those edges' weights (1 unless the relation says otherwise).
+    """
+    out: dict[str, float] = {}
+    for _, grp, d in g.out_edges(state, data=True):
+        if d["type"] in ("hosts", "sponsors") and victim in victims_of(g, grp):
+            out[grp] = max(out.get(grp, 0.0), float(d["weight"]))
+    return dict(sorted(out.items()))
+
+
 def leverage(g: nx.MultiDiGraph, mediator: str) -> dict[str, float]:
     """States a mediator holds leverage over, with the edge weight."""
     return {

@@ -101,7 +101,7 @@ def test_two_runs_started_together_get_folders_of_their_own(tmp_path: Path) -> N
     ]
     for p in procs:
         assert p.wait(timeout=120) == 0
-    runs = sorted((tmp_path / "outputs" / "baseline").iterdir())
+    runs = sorted((tmp_path / "outputs" / "iran_pakistan_2024" / "baseline").iterdir())
     assert len(runs) == 2
     for run in runs:
         assert "policy.name=tit_for_tat,days=5,replicates=200" in run.name

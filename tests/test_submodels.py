@@ -7,6 +7,7 @@ import pkgutil
 import re
 from pathlib import Path
 
+import sim.model
 import sim.submodels
 from sim.model import EFFECTS
 from sim.submodels import MECHANISM_PARAMS
@@ -19,10 +20,14 @@ def modules() -> list[str]:
 
 
 def test_every_submodel_is_scheduled_documented_and_has_its_equation() -> None:
-    scheduled = {f.__module__.rsplit(".", 1)[1] for f in EFFECTS}
+    # The schedule: the day's effects, the shaping of plans, perception and initialisation,
+    # all named in sim/model.py.
+    source = (Path(sim.model.__file__)).read_text(encoding="utf-8")
+    scheduled = set(re.findall(r"\bsm\.(\w+)\.", source))
+    assert {f.__module__.rsplit(".", 1)[1] for f in EFFECTS} <= scheduled
     for name in modules():
         module = importlib.import_module(f"sim.submodels.{name}")
-        assert name in scheduled, f"{name} is not in the schedule (sim.model.EFFECTS)"
+        assert name in scheduled, f"{name} is not in the schedule (sim/model.py)"
         doc = module.__doc__ or ""
         assert "<-" in doc or "~" in doc or "=" in doc, f"{name}: no equation in its docstring"
         assert f"submodels/{name}.py" in DOC, f"{name}: no section in docs/model.md"

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim import relations as rel
 from sim.agents.base import Actor, Channel, register_actor
+from sim.errors import ConfigError
 from sim.kinds import MEDIATOR
 from sim.policies import M_NONE, MediatorObservation
 
@@ -38,8 +39,18 @@ class MediatorActor(Actor):
         self.plan = np.zeros(model.n, dtype=np.int8)
 
     def connect(self) -> None:
-        """Open one channel toward each state it holds leverage over."""
+        """Open one channel toward each state it holds leverage over.
+
+        Raises:
+            ConfigError: If it holds leverage over no state (it could never act), unless
+                its policy is one that never acts.
+        """
         self.weights = rel.leverage(self.model.graph, self.actor_id)
+        if not self.weights and self.policy.name != "passive":
+            raise ConfigError(
+                f"actors.{self.actor_id}: a mediator acts only on states it holds leverage "
+                "over, and it holds none: add a relation of type leverage (or use policy passive)"
+            )
         for target in self.weights:
             self.model.add_channel(self, target, kind=MEDIATOR.name)
 
@@ -49,7 +60,8 @@ class MediatorActor(Actor):
         if not self.channels:
             self.plan = np.full(m.n, M_NONE, dtype=np.int8)
             return
-        watched = [d for d, pair in enumerate(m.dyads) if set(pair) <= set(self.weights)]
+        # Every dyad it has a hand in: leverage over one side is enough to act.
+        watched = [d for d, pair in enumerate(m.dyads) if set(pair) & set(self.weights)]
         if watched:
             max_level = np.max([m.dyad_level(d) for d in watched], axis=0)
             crisis_days = np.max(

@@ -103,7 +103,11 @@ class StateActor(Actor):
                 - self.p("pressure_on_willingness") * self.pressure
             )
             willing = draw.uniform_where(m.crisis_open[d], 3) < w
-            may_return = m.recalled[c.index] & (m.agreed_day[d] >= 0) & ~m.crisis_open[d]
+            # A crisis closed after an agreement; or, with return_without_agreement, any
+            # crisis that was opened and has closed.
+            unagreed = (m.mech.get("return_without_agreement", 0) > 0) & (m.crisis_peak[d] > 0)
+            closed = ~m.crisis_open[d] & (m.formal_agreement[d] | unagreed)
+            may_return = m.recalled[c.index] & closed
             ret = draw.uniform_where(may_return, 4) < self.p("return_rate")
             self.plan[c.index] = (level, willing, ret)
             self.next_intent[c.index] = np.where(level < intent, intent, 0).astype(np.int8)
@@ -127,6 +131,8 @@ class StateActor(Actor):
             rung = np.where(ret, m.r_restore, m.r_none)
             rung = np.where(willing, m.r_talks, rung)
             rung = np.where(level > 0, m.ladder.state_levels[level], rung)
+            if m.r_gesture is not None:
+                rung = np.where(m.gesture[c.index], m.r_gesture, rung)
             out[c.index] = np.where(agree, m.r_agree, rung)
         return out
 

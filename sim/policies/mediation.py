@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.policies.base import (
@@ -61,3 +63,41 @@ class ThresholdMediator(Policy):
         out = np.where(obs.offered, M_APPEAL, M_MEDIATE)
         out = np.where(lean, M_LEVERAGE, out)
         return np.where(act, out, M_NONE).astype(np.int8)
+
+
+@register_policy
+class AppealFirst(Policy):
+    """Engage on threats, appeal for restraint first, offer mediation later, then lean on.
+
+    Engaged once the watched crisis has reached ``threshold`` (a threat by default, not
+    only a strike), it acts on a day with probability ``p_act``: its first acts are calls
+    for restraint; once engaged ``offer_after`` days it offers mediation; once the crisis
+    has lasted ``leverage_after`` days with a state still at or above ``threshold`` it
+    applies leverage.
+    """
+
+    name = "appeal_first"
+    traits = Traits(role="mediator", stochastic=True, memory_depth=math.inf)
+    params = {
+        "threshold": Param("threaten", doc="crisis peak that engages it", rung=True),
+        "p_act": Param(0.5, 0.0, 1.0, "probability of acting on an engaged day"),
+        "offer_after": Param(2, 0, 10_000, "crisis days before it offers mediation"),
+        "leverage_after": Param(6, 0, 10_000, "crisis days before leverage is used"),
+    }
+
+    def reset(self) -> None:
+        """Forget whether it has appealed."""
+        self.appealed = np.zeros(self.n, dtype=bool)
+
+    def decide(self, obs: MediatorObservation, draws: Draws) -> np.ndarray:
+        """Appeal, offer or lean on the states, or wait."""
+        threshold = self.p("threshold")
+        engaged = (obs.crisis_days > 0) & (obs.crisis_peak >= threshold)
+        act = engaged & (draws.uniform(0) < self.p("p_act"))
+        offer = ~obs.offered & self.appealed & (obs.crisis_days >= self.p("offer_after"))
+        lean = (obs.crisis_days >= self.p("leverage_after")) & (obs.max_level >= threshold)
+        out = np.where(offer, M_MEDIATE, M_APPEAL)
+        out = np.where(lean, M_LEVERAGE, out)
+        out = np.where(act, out, M_NONE).astype(np.int8)
+        self.appealed |= out == M_APPEAL
+        return out

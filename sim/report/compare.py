@@ -16,7 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from sim.report.figures import channel_label, observed_name
+from sim.report.figures import channel_label, observed_sentence
 from sim.report.html import Section, render_page
 from sim.report.network import relations_network
 from sim.report.scenario_figures import (
@@ -94,8 +94,7 @@ def comparison_sections(runs: Sequence[Run], sweeps: Sequence[Sweep]) -> list[Se
             Section(
                 f"Escalation paths: {channel_label(runs[0].summary, ch)}",
                 "Median rung per day for each scenario, with the band holding the "
-                "middle 50% of replicates; the dotted black line is what happened "
-                f"{observed_name(runs[0].summary).removeprefix('observed ')}.",
+                f"middle 50% of replicates{observed_sentence(runs[0].summary, ch)}.",
                 fan_overlay(runs, c),
             )
         )

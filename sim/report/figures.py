@@ -58,6 +58,13 @@ def observed_name(summary: dict[str, Any]) -> str:
     return f"observed ({ep['first_date']} to {ep['last_date']})"
 
 
+def observed_sentence(summary: dict[str, Any], channel: str) -> str:
+    """``; the dotted black line is what happened (dates)`` when the channel was observed."""
+    if not (summary.get("observed") or {}).get(channel):
+        return ""
+    return f"; the dotted black line is what happened {observed_name(summary)[len('observed ') :]}"
+
+
 def day_axis_title(summary: dict[str, Any]) -> str:
     """``day (0 = Tue 16 Jan 2024)``: day 0 of the episode, or of the trigger if unobserved."""
     ep = summary.get("episode")

@@ -104,7 +104,7 @@ def run_page(summary: dict[str, Any]) -> str:
         )
     if week:
         intro.append(
-            f"In this scenario the chance that the two states have agreed to de-escalate within a "
+            f"In this scenario the chance that the two states have de-escalated within a "
             f"week is {_fmt(week)}; the mean death toll is "
             f"{m['casualties_mean']['estimate']:.1f}, and a strike on state forces or worse "
             "happens "
@@ -116,9 +116,8 @@ def run_page(summary: dict[str, Any]) -> str:
         sections.append(
             Section(
                 f"Escalation path: {who}",
-                "Median rung per day (line) with the bands holding 50% and 90% of replicates; the "
-                "dotted black line is what happened "
-                f"{figures.observed_name(summary).removeprefix('observed ')}.",
+                "Median rung per day (line) with the bands holding 50% and 90% of replicates"
+                f"{figures.observed_sentence(summary, ch)}.",
                 figures.fan_chart(summary, i, "rung"),
             )
         )
@@ -150,8 +149,9 @@ def run_page(summary: dict[str, Any]) -> str:
     sections.append(
         Section(
             "De-escalation over time",
-            "Probability that both states have agreed to de-escalate by day k "
-            "(95% intervals), and the share of episodes agreeing on each day.",
+            "Probability that the two states have de-escalated by day k (an agreement, or a "
+            "unilateral gesture left unanswered; 95% intervals), and the share of episodes "
+            "de-escalating on each day.",
             figures.deescalation_chart(summary),
         )
     )

@@ -17,13 +17,19 @@ import numpy as np
 
 from sim.params import Param
 from sim.submodels import (
+    answer_type,
+    attribution,
     casualties,
     crises,
     diplomatic_status,
+    gestures,
+    grievance,
     hostility,
     mediation,
     militant_capacity,
+    preparation,
     pressure,
+    starting_tension,
     strikes_on_bases,
 )
 
@@ -47,6 +53,12 @@ class Today:
 
 
 _MODULES = (
+    starting_tension,
+    attribution,
+    grievance,
+    preparation,
+    answer_type,
+    gestures,
     militant_capacity,
     casualties,
     strikes_on_bases,

@@ -6,7 +6,13 @@ With ``top`` the higher of the two states' levels today::
     peak   <- max(peak, top)                                     while open
     relapse   once top >= level(force) on a day after the first agreement
     agreed    on the first day both states take the agreement rung (de-escalation day)
-    closes    on any day both take it
+    closes    on any day both take it, or (gestures, :mod:`sim.submodels.gestures`) on
+              the first day neither takes a hostile level after one made a unilateral
+              gesture, which also counts as the de-escalation day if none came before
+
+An agreement or a gesture that closes the crisis ends both sides' preparation of force and
+their memory of strikes on their soil; only an agreement counts as formal (envoys return
+after a formal agreement, or after any closed crisis with ``return_without_agreement``).
 
 The ``crisis`` role is ``condemn`` by default. States are willing to agree only while a
 crisis is open (:class:`sim.agents.StateActor`).
@@ -38,5 +44,13 @@ def apply(model: EscalationModel, today: Today) -> None:
             m.crisis_open[d], np.maximum(m.crisis_peak[d], top), m.crisis_peak[d]
         )
         m.relapse[d] |= (m.agreed_day[d] >= 0) & (top >= m.lv_force)
-        m.agreed_day[d] = np.where(agree & (m.agreed_day[d] < 0), t, m.agreed_day[d])
-        m.crisis_open[d] &= ~agree
+        gesture = m.gestured[d] & (top == 0) & m.crisis_open[d]
+        ends = agree | gesture
+        m.formal_agreement[d] |= agree
+        m.agreed_day[d] = np.where(ends & (m.agreed_day[d] < 0), t, m.agreed_day[d])
+        m.crisis_open[d] &= ~ends
+        m.gestured[d] &= ~ends
+        for i in (ia, ib):
+            m.soil_struck[i] &= ~ends
+            m.ready[i] &= ~ends
+            m.prep_since[i] = np.where(ends, -1, m.prep_since[i])

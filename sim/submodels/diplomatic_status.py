@@ -7,15 +7,28 @@ Per state channel (a state toward an opponent)::
 with the ``recall`` and ``restore`` roles of the ladder (``recall_ambassador`` and
 ``restore_relations`` by default). "Relations restored" at the end of a run means no
 ambassador is recalled.
+
+States return a recalled ambassador (``return_rate`` a day) once the crisis is closed after
+an agreement; with ``return_without_agreement = 1`` also after a crisis closed without one
+(:class:`sim.agents.StateActor` reads it).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.params import Param
+
 if TYPE_CHECKING:  # annotations only
     from sim.model import EscalationModel
     from sim.submodels import Today
+
+
+PARAMS = {
+    "return_without_agreement": Param(
+        0, 0, 1, "1: envoys may return once a crisis is closed, agreement or not"
+    ),
+}
 
 
 def apply(model: EscalationModel, today: Today) -> None:

@@ -3,10 +3,12 @@
 Before the states decide (:func:`influence`), for each state ``s`` over the mediators
 ``m`` holding leverage over it, from yesterday's acts::
 
-    P(step down one rung) = 1 - prod_m (1 - restraint_effect_m * [m appealed or offered])
+    P(step down one rung) = 1 - prod_m (1 - restraint_effect_m * v_ms * [m appealed or offered])
     P(leverage binds)     = 1 - prod_m (1 - leverage_effect_m * w_ms * [m applied leverage])
 
-with ``w_ms`` the leverage edge's weight. After the day's acts (:func:`record_offers`):
+with ``w_ms`` the leverage edge's weight, and ``v_ms = w_ms`` for a partisan mediator
+(``partisan = 1``: its appeals carry the weight of its ties, so it restrains one side more)
+or 1. After the day's acts (:func:`record_offers`):
 a mediator that took ``mediate`` has offered mediation from then on, which states see as
 an observation (their receptiveness adds to their willingness to agree).
 """
@@ -40,7 +42,11 @@ def influence(model: EscalationModel) -> dict[str, tuple[np.ndarray, np.ndarray]
         bind_keep = np.ones(m.n)
         for med, weight, row in m.mediators_of(state):
             rung = m.rung[row]
-            calm_keep *= 1.0 - ((rung == appeal) | (rung == offer)) * med.p("restraint_effect")
+            effect = med.p("restraint_effect")
+            partisan = med.p("partisan")
+            if not (np.isscalar(partisan) and partisan == 0):
+                effect = np.where(partisan > 0, effect * weight, effect)
+            calm_keep *= 1.0 - ((rung == appeal) | (rung == offer)) * effect
             bind_keep *= 1.0 - (rung == lever) * (med.p("leverage_effect") * weight)
         out[state] = (1.0 - calm_keep, 1.0 - bind_keep)
     return out
