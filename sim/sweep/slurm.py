@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.app import done_before
+from sim.folders import invalidate
 from sim.sweep.aggregate import job_status
 from sim.sweep.launcher import GroupedLauncher, JobTask, run_task, task_config, write_overrides
 from sim.sweep.pools import SlurmPool, Submission
@@ -47,7 +48,7 @@ class SlurmLauncher(GroupedLauncher):
             # Written here, not only by the job: a job cancelled before it starts is still
             # found by aggregation, and no earlier run's status stands for this one.
             write_overrides(task)
-            (Path(task.job_dir) / "status.json").unlink(missing_ok=True)
+            invalidate(Path(task.job_dir))
             todo.append(task)
         subs = [Submission(run_task, t, Path(t.job_dir)) for t in todo]
         for sub, result in SlurmPool(**self.params).run(subs):
