@@ -8,6 +8,7 @@ the command line (:mod:`sim.cli`) or of how sweeps are launched (:mod:`sim.sweep
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import sys
@@ -125,8 +126,9 @@ def run(
     return path
 
 
-#: What Hydra writes into a run folder before the run starts (not a run of its own).
-HYDRA_FILES = (".hydra", "app.log")
+#: What Hydra and the launchers write into a run folder before the run starts (not a run of
+#: its own): Hydra's record, and the SLURM launcher's job record and log links.
+HYDRA_FILES = (".hydra", "app.log", "slurm.json", "slurm.out", "slurm.err")
 
 
 def claim(path: Path, raw: dict[str, Any], replace: bool = False) -> bool:
@@ -175,6 +177,25 @@ def already_done(path: Path, raw: dict[str, Any]) -> bool:
     except (OSError, ValueError, yaml.YAMLError):
         return False
     return config_digest(saved) == digest
+
+
+def done_before(cfg: DictConfig, run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` holds a complete run of this job's config, checked before running.
+
+    A launcher that hands jobs to a cluster asks this first, so that resuming a sweep submits
+    only the jobs still to do. A config that does not validate is not done: the job will
+    record its error when it runs.
+    """
+    path = Path(run_dir)
+    if not (path / "status.json").is_file():
+        return False
+    cfg = copy.deepcopy(cfg)  # applying a design point changes the config
+    try:
+        apply_design_point(cfg)
+        raw = Settings.from_config(cfg).raw
+    except Exception:  # reported by the job itself, where it fails
+        return False
+    return already_done(path, raw)
 
 
 def write_failure(out: Path, exc: BaseException) -> None:
