@@ -27,7 +27,8 @@ COLLAPSED, AT_PRIOR = 0.1, 0.9
 def interval(successes: int, n: int) -> dict[str, float]:
     """A proportion with its 95% Wilson interval."""
     est, lo, hi = wilson(float(successes), float(n))
-    return {"estimate": est, "lower": lo, "upper": hi}
+    # Rounding can put a bound a hair past the estimate (a lower bound of 4e-19 at zero).
+    return {"estimate": est, "lower": min(lo, est), "upper": max(hi, est)}
 
 
 def predictive(

@@ -149,7 +149,10 @@ def replenish_smc(
         z[moved], d[moved] = z[pick], d[pick]
         cov = (2.38**2 / dim) * weighted_cov(z[kept], np.full(kept.size, 1.0 / kept.size))
         chol = np.linalg.cholesky(cov + 1e-9 * np.eye(dim))
-        moves = min(s.max_moves, max(1, math.ceil(math.log(0.01) / math.log(max(1 - rate, 1e-9)))))
+        moves = s.max_moves
+        if 0 < rate:
+            need = math.ceil(math.log(0.01) / math.log(max(1 - rate, 1e-9)))
+            moves = min(s.max_moves, max(1, need))
         accepted = tried = 0
         before = simulated
         for r in range(moves):
