@@ -150,7 +150,7 @@ def replenish_smc(
         cov = (2.38**2 / dim) * weighted_cov(z[kept], np.full(kept.size, 1.0 / kept.size))
         chol = np.linalg.cholesky(cov + 1e-9 * np.eye(dim))
         moves = s.max_moves
-        if 0 < rate:
+        if rate > 0:
             need = math.ceil(math.log(0.01) / math.log(max(1 - rate, 1e-9)))
             moves = min(s.max_moves, max(1, need))
         accepted = tried = 0
