@@ -1,6 +1,7 @@
 """How cost grows with the horizon (days) and the number of actors.
 
-Run: ``.venv/bin/python -m benchmarks.bench_scaling [--replicates 65536] [--repeat 3]``
+Run: ``.venv/bin/python -m benchmarks.bench_scaling [--replicates 65536] [--repeat 3]
+[--scenario crisis_mechanisms]``
 
 Actors are added through config only: each extra "block" adds a pair of bordering
 states (a new dyad with its own trigger), a militant group based in one of them, and a
@@ -40,9 +41,11 @@ def block(k: int) -> list[str]:
     ]
 
 
-def rate(overrides: list[str], reps: int, repeat: int) -> tuple[float, int]:
+def rate(
+    overrides: list[str], reps: int, repeat: int, scenario: str = "baseline"
+) -> tuple[float, int]:
     s = Settings.from_config(
-        compose_config("baseline", [f"simulation.replicates={reps}", *overrides])
+        compose_config(scenario, [f"simulation.replicates={reps}", *overrides])
     )
     times = []
     for _ in range(repeat):
@@ -56,17 +59,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--replicates", type=int, default=65_536)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--scenario", default="baseline")
     args = ap.parse_args()
     r = args.replicates
-    print(f"# baseline, R={r:,} in one model, one core; median of {args.repeat} runs")
+    print(f"# {args.scenario}, R={r:,} in one model, one core; median of {args.repeat} runs")
     print(f"{'days':>6} {'episodes/s':>12} {'us/episode':>11} {'us/episode-day':>15}")
     for days in (10, 30, 100, 300):
-        eps, _ = rate([f"simulation.days={days}"], r, args.repeat)
+        eps, _ = rate([f"simulation.days={days}"], r, args.repeat, args.scenario)
         print(f"{days:>6} {eps:>12,.0f} {1e6 / eps:>11.1f} {1e6 / eps / days:>15.3f}")
     print(f"\n{'actors':>6} {'episodes/s':>12} {'us/episode':>11} {'us/actor-episode':>17}")
     for blocks in (0, 1, 2, 4, 8):
         overrides = [o for k in range(blocks) for o in block(k)]
-        eps, n_actors = rate(overrides, r, args.repeat)
+        eps, n_actors = rate(overrides, r, args.repeat, args.scenario)
         print(f"{n_actors:>6} {eps:>12,.0f} {1e6 / eps:>11.1f} {1e6 / eps / n_actors:>17.3f}")
 
 

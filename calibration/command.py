@@ -18,52 +18,188 @@ def run_calibration(
     """Calibrate the composed scenario config and write the outputs and report into ``out``.
 
     A ``calibration`` node with ``episodes`` (``calibration=joint``) fits several episodes at
-    once: each is composed under the same scenario and ``overrides`` (the command line's).
+    once (:func:`run_joint_calibration`).
 
     Raises:
         ConfigError: On an invalid calibration config.
     """
-    if "calibration" in cfg and cfg.calibration is not None and "episodes" in cfg.calibration:
+    if is_joint(cfg):
         return run_joint_calibration(cfg, out, progress, overrides or [])
     from sim.calibration.fit import calibrate
     from sim.calibration.report import write_calibration_report
 
+    from sim.folders import config_digest, invalidate, lock, mark_complete
+    from sim.report.html import check_plotly_js
     from sim.settings import Settings
+
+    calib, base = check_calibration(cfg)
+    Settings.from_config(base)  # the scenario itself must be valid
+    plotly_js = check_plotly_js((base.get("report") or {}).get("plotly_js", "inline"))
+    path = Path(out)
+    with lock(path, "calibration folder"):
+        # The marker goes first and comes back last: readers (posterior=) refuse the folder
+        # in between, whatever is killed when.
+        invalidate(path)
+        summary = calibrate(calib, base, path, progress=progress)
+        write_calibration_report(path, summary, plotly_js)
+        mark_complete(path, config_digest({"calibration": calib, **base}))
+    return path
+
+
+#: Calibration settings: name -> (lowest, highest, integer).
+SETTINGS: dict[str, tuple[float, float, bool]] = {
+    "population": (1, 10**8, True),
+    "generations": (1, 10**4, True),
+    "batch": (1, 10**8, True),
+    "budget": (1, 10**12, True),
+    "seed": (0, 2**63 - 1, True),
+    "fit_draws": (1, 10**8, True),
+    "min_tolerance": (0.0, 1e9, False),
+}
+
+
+def check_calibration(cfg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check the ``calibration`` node of a composed config before anything is written.
+
+    Returns:
+        (the calibration settings, the rest of the config), as plain dicts.
+
+    Raises:
+        ConfigError: Naming the first invalid setting (population > 0, generations >= 1,
+            0 < quantile < 1, known keys, valid priors...).
+    """
+    import math
+
+    from sim.calibration.fit import cast_priors
+    from sim.calibration.priors import prior_from_config
+
+    from sim.errors import suggest
 
     if "calibration" not in cfg or cfg.calibration is None:
         raise ConfigError("calibration: missing (select calibration=default)")
-    base = OmegaConf.to_container(cfg, resolve=True)
+    try:
+        base = OmegaConf.to_container(cfg, resolve=True)
+    except Exception as exc:  # OmegaConf's resolution errors: one line
+        raise ConfigError(f"config: {str(exc).splitlines()[0]}") from None
     assert isinstance(base, dict)
     calib = base.pop("calibration")
-    Settings.from_config(base)  # the scenario itself must be valid
-    path = Path(out)
-    summary = calibrate(calib, base, path, progress=progress)
-    write_calibration_report(path, summary)
-    return path
+    if not isinstance(calib, dict):
+        raise ConfigError(f"calibration: expected a mapping, got {calib!r}")
+    known = [*SETTINGS, "quantile", "priors"]
+    for key, value in calib.items():
+        where = f"calibration.{key}"
+        if key not in known:
+            raise ConfigError(f"{where}: unknown setting{suggest(str(key), known)}")
+        if key == "priors":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: {value} is not a finite number")
+        if key == "quantile":
+            if not 0 < value < 1:
+                raise ConfigError(f"{where}: {value} outside (0, 1)")
+            continue
+        low, high, integer = SETTINGS[key]
+        if integer and value != int(value):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        if not low <= value <= high:
+            raise ConfigError(f"{where}: {value} outside [{low}, {high}]")
+    priors = calib.get("priors")
+    if not isinstance(priors, dict):
+        raise ConfigError(f"calibration.priors: expected a mapping, got {priors!r}")
+    for key, spec in priors.items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"calibration.priors.{key}: expected {{dist, low, high}}")
+    prior_from_config(cast_priors(priors, base))
+    return calib, {str(k): v for k, v in base.items()}
+
+
+def is_joint(cfg: Any) -> bool:
+    """Whether a composed config asks for a fit across episodes (``calibration=joint``)."""
+    node = cfg.get("calibration") if hasattr(cfg, "get") else None
+    return node is not None and hasattr(node, "keys") and "episodes" in node
 
 
 #: Command-line overrides that do not carry over to the other episodes of a joint fit.
 NOT_CARRIED = ("calibration", "+calibration", "episode=", "scenario=", "hydra", "posterior=")
 
+#: Settings of a joint fit besides those of SETTINGS: name -> (lowest, highest, integer).
+JOINT_SETTINGS: dict[str, tuple[float, float, bool]] = {
+    "keep": (1e-6, 1 - 1e-6, False),
+    "min_acceptance": (0.0, 1.0, False),
+    "max_moves": (0, 10**4, True),
+}
+
+
+def check_joint(cfg: Any) -> dict[str, Any]:
+    """Check the ``calibration`` node of a joint fit; returns it as a plain dict.
+
+    Raises:
+        ConfigError: Naming the first invalid setting.
+    """
+    import math
+
+    from sim.errors import suggest
+
+    if cfg.get("posterior"):
+        raise ConfigError("posterior: a calibration draws its own parameters; drop posterior=")
+    try:
+        calib = OmegaConf.to_container(cfg.calibration, resolve=True)
+    except Exception as exc:  # OmegaConf's resolution errors: one line
+        raise ConfigError(f"config: {str(exc).splitlines()[0]}") from None
+    assert isinstance(calib, dict)
+    known = [*SETTINGS, *JOINT_SETTINGS, "episodes", "priors", "seconds", "validation"]
+    for key, value in calib.items():
+        where = f"calibration.{key}"
+        if key not in known:
+            raise ConfigError(f"{where}: unknown setting{suggest(str(key), known)}")
+        if key in ("episodes", "priors", "validation") or (key == "seconds" and value is None):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: {value} is not a finite number")
+        if key == "seconds":
+            if value <= 0:
+                raise ConfigError(f"{where}: must be positive, got {value}")
+            continue
+        low, high, integer = {**SETTINGS, **JOINT_SETTINGS}[key]
+        if integer and value != int(value):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        if not low <= value <= high:
+            raise ConfigError(f"{where}: {value} outside [{low}, {high}]")
+    if not isinstance(calib.get("priors"), dict):
+        raise ConfigError(f"calibration.priors: expected a mapping, got {calib.get('priors')!r}")
+    from sim.calibration.joint import episode_names
+
+    episode_names(calib.get("episodes"))
+    return {str(k): v for k, v in calib.items()}
+
 
 def run_joint_calibration(
     cfg: DictConfig, out: str | Path, progress: bool, overrides: list[str]
 ) -> Path:
-    """A fit across episodes (:mod:`sim.calibration.joint_fit`)."""
+    """A fit across episodes (:mod:`sim.calibration.joint_fit`), each episode composed under
+    the same scenario and the command line's ``overrides``."""
     from sim.calibration.joint import episode_names, load_episodes
     from sim.calibration.joint_fit import calibrate_joint
 
-    calib = OmegaConf.to_container(cfg.calibration, resolve=True)
-    assert isinstance(calib, dict)
-    if cfg.get("posterior"):
-        raise ConfigError("posterior: a calibration draws its own parameters; drop posterior=")
+    from sim.folders import config_digest, invalidate, lock, mark_complete
+
+    calib = check_joint(cfg)
     names = episode_names(calib.get("episodes"))
     scenario = str(cfg.scenario.name)
     carried = [o for o in overrides if not o.startswith(NOT_CARRIED)]
     episodes = load_episodes(names, scenario, carried)
     workers = int(cfg.simulation.get("workers", 1))
     path = Path(out)
-    calibrate_joint(calib, episodes, path, progress=progress, workers=workers)
+    with lock(path, "calibration folder"):
+        invalidate(path)
+        calibrate_joint(calib, episodes, path, progress=progress, workers=workers)
+        mark_complete(
+            path, config_digest({"calibration": calib, "episodes": names, "scenario": scenario})
+        )
     return path
 
 
@@ -72,11 +208,16 @@ def _task(cfg: DictConfig) -> None:
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     out = Path(HydraConfig.get().runtime.output_dir)
+    from sim.folders import write_error
+
     try:
         path = run_calibration(cfg, out, overrides=list(HydraConfig.get().overrides.task))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except OSError as exc:
+        print(f"error: {write_error(exc)}", file=sys.stderr)
+        sys.exit(1)
     import json
 
     s = json.loads((path / "calibration.json").read_text())
@@ -92,6 +233,7 @@ def _task(cfg: DictConfig) -> None:
                 "posterior (in-sample)"
             )
         print(f"Calibration directory: {path.resolve()}")
+        print(f"Report: {(path / 'calibration.html').resolve()}")
         return
     print(
         f"{s['particles']} posterior particles from {s['simulated_in_fit']:,} simulations in "
@@ -100,53 +242,76 @@ def _task(cfg: DictConfig) -> None:
         f"{s['posterior']['p_exact']['estimate']:.3%} under the posterior"
     )
     print(f"Calibration directory: {path.resolve()}")
+    print(f"Report: {(path / 'calibration.html').resolve()}")
 
 
 def main(argv: list[str]) -> int:
-    """``escalation calibrate [OVERRIDES...]``."""
+    """``escalation calibrate [OVERRIDES...] [--overwrite]``."""
     import hydra
 
-    from sim.config import expand_short, register_configs, split_hydra_args
+    from sim.config import expand_short
+    from sim.folders import write_error
+    from sim.preflight import claim_folder, prepare
 
-    register_configs()
-    flags, given = split_hydra_args(argv)
-    given = expand_short(given)
-    # One episode (episode=NAME) as before; otherwise a joint fit, by default on the whole
-    # library with the crisis mechanisms on.
-    joint = not any(o.startswith("episode=") for o in given)
-    given = [f"calibration.{o}" if o.startswith("episodes=") else o for o in given]
-    if joint and not any(o.startswith("scenario=") for o in given):
-        given = ["scenario=crisis_mechanisms", *given]
-    overrides = [
-        o
-        if o.startswith(
-            (
-                "calibration",
-                "scenario",
-                "episode",
-                "by_role",
-                "mechanisms",
-                "hydra",
-                "+",
-                "~",
-                "actors",
-                "simulation",
-            )
-        )
-        else f"calibration.{o}"
-        for o in given
-    ]
-    fn: Any = hydra.main(
-        config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
-    )(_task)
-    sys.argv = [
-        "escalation",
-        *flags,
-        "+calibration=joint" if joint else "+calibration=default",
-        "hydra.run.dir=outputs/calibration/"
-        + ("joint" if joint else "${episode.name}")
-        + "/${now:%Y-%m-%d_%H-%M-%S}_${unique:}",
-        *overrides,
-    ]
-    fn()
+    # One episode (episode=NAME) as before; otherwise a fit across episodes, by default the
+    # whole library with the crisis mechanisms on.
+    joint = not any(a.startswith("episode=") for a in argv)
+    if joint and not any(a.startswith("scenario=") for a in argv):
+        argv = ["scenario=crisis_mechanisms", *argv]
+
+    def rewrite(given: list[str]) -> list[str]:
+        # Bare settings (population=..., quantile=...) are the calibration's.
+        return [
+            o
+            if o.lstrip("+~").startswith(TOP) and not o.startswith("episodes=")
+            else f"calibration.{o}"
+            for o in expand_short(given)
+        ]
+
+    def check(cfg: DictConfig) -> None:
+        if is_joint(cfg):
+            check_joint(cfg)
+        else:
+            check_calibration(cfg)
+
+    try:
+        group = "+calibration=joint" if joint else "+calibration=default"
+        plan = prepare([group, *argv], rewrite=rewrite, check=check)
+        with claim_folder(plan, "calibration folder"):
+            fn: Any = hydra.main(
+                config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
+            )(_task)
+            sys.argv = [
+                "escalation",
+                *plan.flags,
+                "hydra.run.dir=outputs/calibration/"
+                + ("joint" if joint else "${episode.name}")
+                + "/${now:%Y-%m-%d_%H-%M-%S}_${unique:}",
+                *plan.overrides,
+            ]
+            fn()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {write_error(exc)}", file=sys.stderr)
+        return 1
     return 0
+
+
+#: Keys that are not the calibration's own settings.
+TOP = (
+    "calibration",
+    "scenario",
+    "episode",
+    "by_role",
+    "mechanisms",
+    "hydra",
+    "actors",
+    "simulation",
+    "relations",
+    "events",
+    "ladder",
+    "report",
+    "posterior",
+)

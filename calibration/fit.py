@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from sim import parallel
 from sim.episode import set_role_key
 from sim.errors import ConfigError
 from sim.eventlog import write_atomic
+from sim.folders import write_text
 from sim.model import EscalationModel
 from sim.posterior import set_key, systematic_indices
 from sim.settings import Settings
@@ -213,6 +213,8 @@ def calibrate(
             progress=report,
             workers=workers,
         )
+    # ABC-SMC stops early (tolerance reached, budget spent): the bar ends at 100% there.
+    bar.total = bar.n
     bar.close()
     seconds = time.perf_counter() - start
     post = result.posterior
@@ -319,6 +321,4 @@ def calibrated_yaml(median: Mapping[str, float | int], summary: Mapping[str, Any
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, text)  # atomic; a failed write leaves no temporary file

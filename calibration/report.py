@@ -2,16 +2,111 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.report.figures import COLOURS, fan_chart
-from sim.report.html import Section, render_page
+from sim.report.figures import COLOURS, channel_label, fan_chart
+from sim.report.html import (
+    Section,
+    check_plotly_js,
+    render_page,
+    shared_plotly_src,
+    write_atomic_text,
+    write_shared_plotly,
+)
+from sim.report.layout import rung_labels
+
+#: Posterior sd / prior sd below which a parameter has collapsed to a point, and above
+#: which the data left it where the prior put it.
+COLLAPSED_BELOW = 0.05
+AT_PRIOR_ABOVE = 0.9
+#: The credible interval of the parameter table (weighted quantiles of the particles).
+CREDIBLE = (0.05, 0.95)
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, q: tuple[float, ...]) -> np.ndarray:
+    """Quantiles of weighted particles (the inverse of their weighted distribution)."""
+    return np.quantile(
+        np.asarray(x, dtype=float), q, weights=np.asarray(w, dtype=float), method="inverted_cdf"
+    )
+
+
+def identification(ratio: float, width: float = 1.0) -> str:
+    """A plain flag from posterior sd / prior sd and the credible interval's width."""
+    if ratio < COLLAPSED_BELOW or width == 0:
+        return "collapsed to a point"
+    if ratio > AT_PRIOR_ABOVE:
+        return "stays at the prior"
+    return "narrowed"
+
+
+def _credible(table: pd.DataFrame, key: str) -> np.ndarray:
+    return weighted_quantiles(table[key].to_numpy(), table["weight"].to_numpy(), CREDIBLE)
+
+
+def flag_sentences(table: pd.DataFrame, summary: dict[str, Any]) -> list[str]:
+    """Name the parameters that collapsed to a point or stayed at the prior."""
+    widths = {k: float(np.ptp(_credible(table, k))) for k in summary["marginals"]}
+    ratios = {k: v["sd"] / max(v["prior_sd"], 1e-12) for k, v in summary["marginals"].items()}
+    out = []
+    collapsed = [
+        k for k, r in ratios.items() if identification(r, widths[k]) == "collapsed to a point"
+    ]
+    at_prior = [k for k, r in ratios.items() if r > AT_PRIOR_ABOVE]
+    if collapsed:
+        out.append(
+            f"Collapsed to a point (posterior sd under {COLLAPSED_BELOW:.0%} of the prior's, "
+            "or a 90% credible interval of one value): "
+            f"{', '.join(collapsed)}. Four observed days rarely pin a parameter down this "
+            "much; more particles or a looser final tolerance would show whether it is real."
+        )
+    if at_prior:
+        out.append(
+            f"Left at the prior (posterior sd over {AT_PRIOR_ABOVE:.0%} of the prior's): "
+            f"{', '.join(at_prior)}. The observed episode does not identify them; their "
+            "values in calibrated.yaml are the prior's middle, not a finding."
+        )
+    return out
+
+
+def parameter_table(table: pd.DataFrame, summary: dict[str, Any]) -> dict[str, Any]:
+    """Each parameter's median, 90% credible interval, sd against the prior's, and a flag."""
+    lo, hi = CREDIBLE
+    rows = []
+    for k, v in summary["marginals"].items():
+        a, b = _credible(table, k)
+        ratio = v["sd"] / max(v["prior_sd"], 1e-12)
+        rows.append(
+            [
+                k,
+                f"{summary['posterior_median'][k]:.3g}",
+                f"{a:.3g} to {b:.3g}",
+                f"{v['mean']:.3g}",
+                f"{v['sd']:.3g}",
+                f"{v['prior_sd']:.3g}",
+                f"{ratio:.2f}",
+                identification(ratio, float(b - a)),
+            ]
+        )
+    return {
+        "title": "Posterior summary",
+        "header": [
+            "parameter",
+            "median",
+            f"{hi - lo:.0%} credible interval",
+            "mean",
+            "sd",
+            "prior sd",
+            "sd / prior sd",
+            "flag",
+        ],
+        "rows": rows,
+    }
 
 
 def marginals_figure(table: pd.DataFrame, summary: dict[str, Any]) -> go.Figure:
@@ -124,8 +219,15 @@ def predictive_summary(out: Path, n: int = 20_000, days: int = 30) -> dict[str, 
     return simulate(Settings.from_config(cfg), None, progress=False).summary
 
 
-def write_calibration_report(out: Path, summary: dict[str, Any]) -> Path:
-    """Write ``calibration.html`` into the calibration directory."""
+def write_calibration_report(out: Path, summary: dict[str, Any], plotly_js: str = "inline") -> Path:
+    """Write ``calibration.html`` into the calibration directory.
+
+    Args:
+        out: The calibration directory.
+        summary: The calibration's summary.
+        plotly_js: ``inline`` or ``shared`` (``plotly.min.js`` beside the page).
+    """
+    shared = check_plotly_js(plotly_js) == "shared"
     table = pd.read_parquet(out / "posterior.parquet")
     pred = predictive_summary(out)
     sections = [
@@ -150,7 +252,7 @@ def write_calibration_report(out: Path, summary: dict[str, Any]) -> Path:
     for i, ch in enumerate(pred["channels"]):
         sections.append(
             Section(
-                f"Posterior predictive: {ch}",
+                f"Posterior predictive: {channel_label(pred, ch)}",
                 "Paths simulated with parameters drawn from the posterior (bands over "
                 "replicates and parameters); the dotted line is the observed episode.",
                 fan_chart(pred, i, "rung"),
@@ -165,11 +267,13 @@ def write_calibration_report(out: Path, summary: dict[str, Any]) -> Path:
         ["P(exact day-by-day match, days 0-3)", pct(p["p_exact"]), pct(q["p_exact"])],
         ["P(within one rung every day)", pct(p["p_within_one_rung"]), pct(q["p_within_one_rung"])],
     ]
+    words = rung_labels(pred)
     for name, days in q["p_day_matches"].items():
         for d, v in enumerate(days):
             rows.append(
                 [
-                    f"P({name} matches on day {d}: {q['observed'][name][d]})",
+                    f"P({channel_label(pred, name)} matches on day {d}: "
+                    f"{words.get(q['observed'][name][d], q['observed'][name][d])})",
                     f"{p['p_day_matches'][name][d]:.1%}",
                     f"{v:.1%}",
                 ]
@@ -185,6 +289,7 @@ def write_calibration_report(out: Path, summary: dict[str, Any]) -> Path:
         f"{p['p_exact']['estimate']:.3%}; within one rung on every day: "
         f"{q['p_within_one_rung']['estimate']:.1%} against "
         f"{p['p_within_one_rung']['estimate']:.1%}.",
+        *flag_sentences(table, summary),
     ]
     tables = [
         {
@@ -192,29 +297,16 @@ def write_calibration_report(out: Path, summary: dict[str, Any]) -> Path:
             "header": ["quantity", "prior", "posterior"],
             "rows": rows,
         },
-        {
-            "title": "Posterior summary",
-            "header": ["parameter", "median", "mean", "sd", "prior sd"],
-            "rows": [
-                [
-                    k,
-                    f"{summary['posterior_median'][k]:.3g}",
-                    f"{v['mean']:.3g}",
-                    f"{v['sd']:.3g}",
-                    f"{v['prior_sd']:.3g}",
-                ]
-                for k, v in summary["marginals"].items()
-            ],
-        },
+        parameter_table(table, summary),
     ]
+    path = out / "calibration.html"
     html = render_page(
         f"Calibration to {(summary.get('episode') or {}).get('title', 'the episode')}",
         intro,
         sections,
         tables,
+        shared_plotly_src(out, path) if shared else None,
     )
-    path = out / "calibration.html"
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    if shared:
+        write_shared_plotly(out)
+    return write_atomic_text(path, html)

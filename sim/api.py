@@ -81,7 +81,7 @@ def run_scenario(
     result = simulate(load_settings(scenario, overrides), out_dir, progress=progress)
     if result.run_dir is not None:
         write_run_report(result.run_dir, result.summary)
-        mark_complete(result.run_dir, seconds=result.seconds)
+        mark_complete(result.run_dir, result.settings.raw, seconds=result.seconds)
     return result
 
 

@@ -7,9 +7,9 @@ the command line (:mod:`sim.cli`) or of how sweeps are launched (:mod:`sim.sweep
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,55 +19,80 @@ from omegaconf import DictConfig
 
 from sim.designs import apply_design_point, design_from_config
 from sim.errors import ConfigError
+from sim.folders import (
+    STATUS,
+    FolderError,
+    clear,
+    config_digest,
+    holds_output,
+    is_complete,
+    lock,
+    write_error,
+    write_text,
+)
 from sim.report import write_run_report
-from sim.runner import _jsonable, mark_complete, simulate
+from sim.report.html import check_plotly_js
+from sim.runner import _jsonable, mark_complete, run_digest, simulate
 from sim.settings import Settings
 
 
 def run(
-    cfg: DictConfig, run_dir: str | Path | None = None, progress: bool = True, sweep: bool = False
+    cfg: DictConfig,
+    run_dir: str | Path | None = None,
+    progress: bool = True,
+    sweep: bool = False,
+    overwrite: bool = False,
 ) -> Path:
     """Run one scenario from a composed config: validate, simulate, write, report.
+
+    The run folder is locked while it is written (a second writer is refused), and a folder
+    that holds another run is refused unless ``overwrite`` clears it first
+    (:func:`claim`).
 
     Args:
         cfg: The composed config (a design point, if any, is applied to it).
         run_dir: Where to write (default: Hydra's output dir, else
             ``outputs/<episode>/<scenario>/<run>``).
         progress: Show a progress bar.
-        sweep: Part of a sweep: a job whose identical config already completed in
-            ``run_dir`` is not recomputed, and the single-run HTML report is left to the
-            sweep's comparison report unless ``report.in_sweeps`` is true.
+        sweep: Part of a sweep: the sweep decided the folder is its own, and the single-run
+            HTML report is left to the sweep's comparison report unless
+            ``report.in_sweeps`` is true.
+        overwrite: Clear a folder that holds another run instead of refusing.
 
     Returns:
         The run directory.
 
     Raises:
-        ConfigError: If the config is invalid (nothing is written then).
+        ConfigError: If the config is invalid, or the folder is locked or holds another run
+            (nothing is written then).
     """
     point = apply_design_point(cfg)
     settings = Settings.from_config(cfg)
+    report_cfg = cfg.get("report") or {}
+    plotly_js = check_plotly_js(report_cfg.get("plotly_js", "inline"))
     if run_dir is None:
-        run_dir = (
-            hydra_output_dir() or Path("outputs") / settings.scenario.get("name", "run") / "run"
+        run_dir = hydra_output_dir() or (
+            Path("outputs") / settings.episode.name / settings.scenario.get("name", "run") / "run"
         )
     path = Path(run_dir)
-    if sweep and already_done(path, settings.raw):
-        print(f"[job] {path.name}: complete with the same config, not recomputed", flush=True)
-        return path
-    result = simulate(settings, path, progress=progress)
-    report_cfg = cfg.get("report") or {}
-    if point:
-        design = design_from_config(settings.raw["design"])
-        result.summary["design_point"] = point
-        result.summary["design"] = {
-            "name": design.name,
-            "parameters": list(design.parameters),
-            "problem": design.problem,
-        }
-        (path / "summary.json").write_text(json.dumps(_jsonable(result.summary), indent=1))
-    if report_cfg.get("enabled", True) and (not sweep or report_cfg.get("in_sweeps", False)):
-        write_run_report(path, result.summary)
-    mark_complete(path, seconds=result.seconds)
+    with lock(path, "run folder"):
+        if claim(path, settings.raw, replace=sweep or overwrite):
+            print(f"[job] {path.name}: complete with the same config, not recomputed", flush=True)
+            return path
+        result = simulate(settings, path, progress=progress)
+        if point:
+            design = design_from_config(settings.raw["design"])
+            result.summary["design_point"] = point
+            result.summary["design"] = {
+                "name": design.name,
+                "parameters": list(design.parameters),
+                "problem": design.problem,
+            }
+            write_text(path / "summary.json", json.dumps(_jsonable(result.summary), indent=1))
+        if report_cfg.get("enabled", True) and (not sweep or report_cfg.get("in_sweeps", False)):
+            # A sweep's jobs share one plotly.min.js at the sweep's root, beside its report.
+            write_run_report(path, result.summary, plotly_js, path.parent if sweep else None)
+        mark_complete(path, settings.raw, seconds=result.seconds)
     m = result.summary["metrics"]["p_deescalated_by_day"]
     week = m.get("7") or next(iter(m.values()))
     print(
@@ -78,23 +103,68 @@ def run(
     return path
 
 
-def already_done(path: Path, raw: dict[str, Any]) -> bool:
-    """Whether ``path`` holds a complete run of exactly this config (sweep resume)."""
+#: What Hydra writes into a run folder before the run starts (not a run of its own).
+HYDRA_FILES = (".hydra", "app.log")
+
+
+def claim(path: Path, raw: dict[str, Any], replace: bool = False) -> bool:
+    """Decide what a run of ``raw`` does with the folder ``path`` (whose lock is held).
+
+    Returns:
+        True if the folder already holds a complete run of exactly this config (nothing to
+        do); False if the run should go ahead: the folder is empty, or holds an unfinished
+        run of this config (recomputed), or held another run and ``replace`` cleared it.
+
+    Raises:
+        FolderError: If the folder holds anything else and ``replace`` is false.
+    """
+    digest = run_digest(raw)
+    if already_done(path, raw):
+        return True
+    if not holds_output(path, ignore=HYDRA_FILES):
+        return False
     try:
-        status = json.loads((path / "status.json").read_text(encoding="utf-8"))
+        saved = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        saved = None
+    if isinstance(saved, dict) and config_digest(saved) == digest:
+        return False  # an unfinished run of this config: recompute it
+    if not replace:
+        raise FolderError(
+            f"hydra.run.dir: {path} holds another run (a different config or other files); "
+            "choose another folder, or add --overwrite to clear it first"
+        )
+    clear(path, keep=HYDRA_FILES)
+    return False
+
+
+def already_done(path: Path, raw: dict[str, Any]) -> bool:
+    """Whether ``path`` holds a complete run of exactly this config (by its digest).
+
+    The completion marker names the digest of the config it vouches for, and the folder's
+    ``config.yaml`` must have that digest too: a marker left by another config's run never
+    makes this one look done.
+    """
+    digest = run_digest(raw)
+    if not is_complete(path, digest):
+        return False
+    try:
         saved = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
     except (OSError, ValueError, yaml.YAMLError):
         return False
-    return bool(status.get("status") == "complete" and saved == _jsonable(raw))
+    return config_digest(saved) == digest
 
 
 def write_failure(out: Path, exc: BaseException) -> None:
-    """Mark a job's folder failed (``status.json``) with a one-line reason."""
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".status.json.tmp-{os.getpid()}"
+    """Mark a job's folder failed (``status.json``) with a one-line reason.
+
+    A failure to write even that (a full disk) is left for the caller's report: the folder
+    then has no marker and reads as incomplete.
+    """
     kind = "config" if isinstance(exc, ConfigError) else type(exc).__name__
-    tmp.write_text(json.dumps({"status": "failed", "error": f"{kind}: {exc}"}, indent=1))
-    os.replace(tmp, out / "status.json")
+    with contextlib.suppress(OSError):
+        out.mkdir(parents=True, exist_ok=True)
+        write_text(out / STATUS, json.dumps({"status": "failed", "error": f"{kind}: {exc}"}))
 
 
 def hydra_output_dir() -> Path | None:
@@ -111,6 +181,10 @@ def _in_multirun() -> bool:
     from hydra.types import RunMode
 
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+#: ``--overwrite`` on the command line (``escalation run``), read by :func:`task`.
+OVERWRITE: dict[str, bool] = {}
 
 
 def task(cfg: DictConfig) -> None:
@@ -131,9 +205,12 @@ def task(cfg: DictConfig) -> None:
             print(f"[job] {out.name}: FAILED: {exc}", file=sys.stderr, flush=True)
         return
     try:
-        path = run(cfg)
+        path = run(cfg, overwrite=OVERWRITE.get("run", False))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except OSError as exc:  # a full disk, an unwritable folder: one line, no traceback
+        print(f"error: {write_error(exc)}", file=sys.stderr)
+        sys.exit(1)
     print(f"Run directory: {path.resolve()}")
     print(f"Report: {(path / 'report.html').resolve()}")

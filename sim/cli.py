@@ -37,7 +37,11 @@ Arguments are config overrides (key=value) and Hydra's flags, in any order:
   by_role.ROLE.KEY=VALUE   a parameter of the actor in a role (victim, adversary, mediator)
   posterior=PATH|baseline  draw each replicate's parameters from a calibration
   design=NAME              an experimental design (with -m: one job per point)
-  hydra.run.dir=DIR        where to write (hydra.sweep.dir=DIR for sweeps)
+  hydra.run.dir=DIR        where to write (hydra.sweep.dir=DIR for sweeps); a folder that
+                           holds another run is refused, the same config is said done
+  --overwrite              clear such a folder first
+  --config-dir DIR         your own configs: DIR/scenario/NAME.yaml, DIR/episode/NAME.yaml...
+                           (checked like ours: docs/security.md)
   -m, --multirun           a sweep: one job per combination of comma-separated values
   --cfg job|hydra|all      print the composed config instead of running
                            (with --package KEY: only that part)
@@ -114,6 +118,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     p = sub.add_parser("report", help="compare runs and sweeps in one HTML page")
     p.add_argument("dirs", nargs="+", help="run folders and sweep folders")
     p.add_argument("-o", "--output", default="report.html", help="the page to write")
+    p.add_argument(
+        "--plotly-js",
+        choices=("inline", "shared"),
+        default="inline",
+        help="inline: plotly.js inside the page (default); shared: written once as "
+        "plotly.min.js beside the page, for several reports in one folder",
+    )
     return parser, dict(sub.choices)
 
 
@@ -140,7 +151,7 @@ def dispatch(args: list[str]) -> int:
     if ns.command == "aggregate":
         return commands.aggregate(ns.sweep_dir)
     if ns.command == "report":
-        return commands.report(ns.dirs, ns.output)
+        return commands.report(ns.dirs, ns.output, ns.plotly_js)
     listing: dict[str, Callable[[], int]] = {
         "scenarios": commands.scenarios,
         "episodes": commands.episodes,

@@ -11,74 +11,44 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from sim.errors import ConfigError
 
 
 def run(argv: list[str]) -> int:
-    """``escalation run [OVERRIDES...] [-m]``: a scenario, or a sweep, through Hydra."""
+    """``escalation run [OVERRIDES...] [-m] [--overwrite]``: a scenario, or a sweep."""
     import hydra
 
     from sim import app
-    from sim.config import (
-        check_conflicts,
-        compose_config,
-        expand_short,
-        register_configs,
-        split_hydra_args,
-    )
-    from sim.episode import check_role_overrides
-    from sim.model import EscalationModel
-    from sim.runner import plan_chunks
-    from sim.settings import Settings
+    from sim.folders import write_error
+    from sim.preflight import claim_folder, prepare
     from sim.sweep.callbacks import LAST_SWEEP
     from sim.sweep.launcher import register
 
-    register_configs()
-    flags, given = split_hydra_args(argv)
-    overrides = expand_short(given)
     try:
-        check_conflicts(overrides)
+        # Everything is checked and the config validated before Hydra sees any of it.
+        plan = prepare(argv, expand=_expand_design)
+        with claim_folder(plan, "sweep folder" if plan.multirun else "run folder") as done:
+            if done:
+                print(f"Run directory: {plan.out_dir} (complete with the same config)")
+                return 0
+            # Configs come from the ConfigStore (registered and checked), not from a folder.
+            main_fn: Any = hydra.main(
+                config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
+            )(app.task)
+            sys.argv = ["escalation", *plan.flags, *plan.overrides]
+            register()
+            LAST_SWEEP.clear()
+            app.OVERWRITE["run"] = plan.overwrite
+            main_fn()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for o in overrides:
-        if "_target_" in o:
-            key = o.split("=", 1)[0]
-            print(
-                f"error: {key}: '_target_' is not allowed (configs cannot name code)",
-                file=sys.stderr,
-            )
-            return 2
-    if not flags:
-        # Validate before Hydra creates a run directory: a typo costs no files.
-        try:
-            scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
-            rest = [o for o in overrides if not o.startswith("scenario=")]
-            cfg = compose_config(scen[-1] if scen else "baseline", rest)
-            check_role_overrides(rest, cfg)
-            settings = Settings.from_config(cfg)
-            plan_chunks(settings)
-            # Building a one-replicate model checks the roster, relations and events too.
-            EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
-        except ConfigError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    if flags and any(o.startswith("design=") for o in overrides):
-        try:
-            overrides = _expand_design(overrides)
-        except ConfigError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    # Configs come from the ConfigStore (registered above), not from a search-path folder.
-    main_fn: Any = hydra.main(
-        config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
-    )(app.task)
-    sys.argv = ["escalation", *flags, *overrides]
-    register()
-    LAST_SWEEP.clear()
-    main_fn()
+    except OSError as exc:
+        print(f"error: {write_error(exc)}", file=sys.stderr)
+        return 1
+    if "error" in LAST_SWEEP:
+        print(f"error: {LAST_SWEEP['error']}", file=sys.stderr)
+        return 1
     if "table" in LAST_SWEEP:
         import pandas as pd
 
@@ -95,7 +65,9 @@ def run(argv: list[str]) -> int:
 
 def _expand_design(overrides: list[str]) -> list[str]:
     """Add ``design.point=range(0,N)`` so a design runs one job per point."""
-    if any(o.startswith("design.point=") for o in overrides):
+    if not any(o.startswith("design=") for o in overrides) or any(
+        o.startswith("design.point=") for o in overrides
+    ):
         return overrides
     from sim.config import compose_config
     from sim.designs import design_from_config
@@ -108,14 +80,40 @@ def _expand_design(overrides: list[str]) -> list[str]:
     return [*overrides, f"design.point=range(0,{len(design)})"]
 
 
-def report(dirs: list[str], output: str) -> int:
-    """``escalation report DIR... [-o FILE]``: compare runs and sweeps in one page."""
+def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
+    """``escalation report DIR... [-o FILE] [--plotly-js shared]``: runs and sweeps compared.
+
+    The folders are untrusted input: each must be a complete run (its marker vouching for its
+    config) or a sweep root, and what the page reads is checked before the page is written.
+    """
+    from sim.folders import write_error
     from sim.report.compare import write_comparison
+    from sim.report.sources import is_complete_run, read_summary
 
     try:
-        out = write_comparison(dirs, output)
-    except (FileNotFoundError, ValueError) as exc:
+        for d in dirs:
+            p = Path(d)
+            if not p.is_dir():
+                raise ConfigError(f"{d}: not a folder")
+            if not (p / "sweep.parquet").is_file():
+                if not is_complete_run(p):
+                    raise ConfigError(
+                        f"{d}: not a complete run (no status.json for its config.yaml) "
+                        "nor a sweep root (no sweep.parquet)"
+                    )
+                read_summary(p)
+        out = write_comparison(dirs, output, plotly_js)
+    except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {write_error(exc, output)}", file=sys.stderr)
+        return 1
+    except (KeyError, TypeError, ValueError, IndexError) as exc:  # data the checks missed
+        print(
+            f"error: {' '.join(dirs)}: malformed run data ({type(exc).__name__}: {exc})"[:300],
+            file=sys.stderr,
+        )
         return 2
     print(f"Report: {out.resolve()} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
@@ -123,13 +121,20 @@ def report(dirs: list[str], output: str) -> int:
 
 def aggregate(sweep_dir: str) -> int:
     """``escalation aggregate SWEEP_DIR``: rebuild a sweep's table and report."""
+    from sim.folders import lock, write_error
     from sim.sweep.aggregate import aggregate as aggregate_sweep
 
     try:
-        table = aggregate_sweep(sweep_dir)
-    except FileNotFoundError as exc:
+        if not Path(sweep_dir).is_dir():
+            raise ConfigError(f"{sweep_dir}: not a folder")
+        with lock(sweep_dir, "sweep folder"):
+            table = aggregate_sweep(sweep_dir)
+    except (ConfigError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"error: {write_error(exc)}", file=sys.stderr)
+        return 1
     print(f"Sweep table: {table}")
     report_html = table.parent / "report.html"
     if report_html.exists():

@@ -82,24 +82,80 @@ def _package_header(text: str) -> str | None:
     return None
 
 
-def refuse_code(node: Any, where: str) -> None:
-    """Refuse any route from a config file to a Python callable.
+#: Resolvers a config file may use: reading another key of the config, nothing else. No
+#: ``oc.env`` (a file must not copy the environment into reports), no ``oc.create`` or
+#: ``oc.decode`` (they build nodes from text), no resolver a plugin registered.
+SAFE_RESOLVERS = frozenset({"oc.select"})
 
-    Hydra instantiates ``_target_`` nodes (callbacks, launchers) and our configs resolve
-    every name through registries, so a ``_target_`` key, or a ``hydra`` node that could set
-    one, has no business in a scenario or config file.
+
+def _interpolations(text: str) -> list[tuple[str, str]]:
+    """The resolvers and node references of a config string, by OmegaConf's own grammar."""
+    from antlr4 import ParserRuleContext
+    from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser as P
+    from omegaconf.grammar_parser import parse
+
+    out: list[tuple[str, str]] = []
+
+    def walk(tree: Any) -> None:
+        if isinstance(tree, P.InterpolationResolverContext):
+            out.append(("resolver", tree.resolverName().getText()))
+        elif isinstance(tree, P.InterpolationNodeContext):
+            out.append(("node", tree.getText()[2:-1]))
+        if isinstance(tree, ParserRuleContext):
+            for child in tree.getChildren():
+                walk(child)
+
+    walk(parse(text, parser_rule="configValue"))
+    return out
+
+
+def check_file(node: Any, where: str, package: str | None = None) -> None:
+    """Check a config, scenario or episode file before it joins the config tree.
+
+    Files are untrusted (docs/security.md). Hydra acts on its own ``hydra`` node only
+    (callbacks, launchers, logging, the job's environment), so no file may reach it: not by a
+    top-level ``hydra`` key, a ``# @package hydra...`` header, or a ``defaults`` entry naming
+    a hydra group. Interpolations are limited to :data:`SAFE_RESOLVERS` and references to
+    the config's own keys outside ``hydra``. Everything else in a file is data, checked by
+    the schema (:mod:`sim.settings`) like any other value.
 
     Raises:
         ConfigError: Naming the file and the key.
     """
+    if package is not None and (package == "hydra" or package.startswith("hydra.")):
+        raise ConfigError(f"{where}: '@package {package}': files cannot configure Hydra")
+    if not isinstance(node, dict):
+        return
+    if "hydra" in node:
+        raise ConfigError(f"{where}: hydra: files cannot configure Hydra (only the command line)")
+    for entry in node.get("defaults") or []:
+        text = yaml.safe_dump(entry) if isinstance(entry, dict) else str(entry)
+        if "hydra" in text:
+            raise ConfigError(f"{where}: defaults: {text.strip()!r} selects a Hydra config")
+    _check_values(node, where, [])
+
+
+def _check_values(node: Any, where: str, path: list[str]) -> None:
     if isinstance(node, dict):
         for k, v in node.items():
-            if k == "_target_" or (isinstance(k, str) and k.startswith("_") and k.endswith("_")):
-                raise ConfigError(f"{where}: key {k!r} is not allowed (configs cannot name code)")
-            refuse_code(v, where)
+            _check_values(v, where, [*path, str(k)])
     elif isinstance(node, list):
-        for v in node:
-            refuse_code(v, where)
+        for i, v in enumerate(node):
+            _check_values(v, where, [*path, f"[{i}]"])
+    elif isinstance(node, str) and "${" in node:
+        key = ".".join(path).replace(".[", "[") or "?"
+        try:
+            found = _interpolations(node)
+        except Exception:  # OmegaConf's grammar error types vary between versions
+            raise ConfigError(f"{where}: {key}: malformed interpolation {node!r}") from None
+        for kind, name in found:
+            if kind == "resolver" and name not in SAFE_RESOLVERS:
+                raise ConfigError(
+                    f"{where}: {key}: the interpolation ${{{name}:...}} is not allowed in "
+                    f"files (allowed: references to other keys, {', '.join(SAFE_RESOLVERS)})"
+                )
+            if kind == "node" and (name == "hydra" or name.startswith("hydra.")):
+                raise ConfigError(f"{where}: {key}: files cannot read Hydra's settings")
 
 
 def run_name(overrides: str) -> str:
@@ -155,10 +211,16 @@ def register_configs() -> list[str]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"configs/{rel}: malformed YAML: {exc}") from None
         group = None if rel.parent == Path(".") else rel.parent.as_posix()
+        package = _package_header(text)
         if group is None or not group.startswith("hydra"):
-            # Only our own launcher/sweeper presets under configs/hydra/ speak to Hydra.
-            refuse_code({k: v for k, v in node.items() if k != "hydra"}, f"configs/{rel}")
-        cs.store(group=group, name=rel.stem, node=node, package=_package_header(text))
+            # Only our own presets under configs/hydra/ and the primary config's hydra node
+            # and defaults list speak to Hydra; every other file is checked like a user's.
+            check_file(
+                {k: v for k, v in node.items() if group or k not in ("hydra", "defaults")},
+                f"configs/{rel}",
+                None if group is None else package,
+            )
+        cs.store(group=group, name=rel.stem, node=node, package=package)
     _REGISTERED.extend(register_scenarios())
     return list(_REGISTERED)
 
@@ -172,16 +234,87 @@ def register_scenarios() -> list[str]:
     cs = ConfigStore.instance()
     names = []
     for name, path in scenario_files().items():
-        node = load_yaml(path)
-        if "hydra" in node or "defaults" in node:
-            raise ConfigError(f"{path.name}: a scenario cannot set 'hydra' or 'defaults'")
-        refuse_code(node, path.name)
-        scen = node.setdefault("scenario", {})
-        if isinstance(scen, dict):
-            scen.setdefault("name", name)
-        cs.store(group=SCENARIO_GROUP, name=name, node=node, package="_global_")
+        cs.store(group=SCENARIO_GROUP, name=name, node=scenario_node(path), package="_global_")
         names.append(name)
     return names
+
+
+def scenario_node(path: Path, named: bool = True) -> dict[str, Any]:
+    """A scenario overlay file, read safely and checked (:func:`check_file`).
+
+    Args:
+        path: The file.
+        named: Name the scenario after the file unless it names itself.
+
+    Raises:
+        ConfigError: On malformed YAML, a ``hydra`` or ``defaults`` node, or an unsafe
+            interpolation.
+    """
+    node = load_yaml(path)
+    if "defaults" in node:
+        raise ConfigError(f"{path.name}: defaults: a scenario is an overlay, it cannot select")
+    check_file(node, path.name)
+    if named:
+        scen = node.setdefault("scenario", {})
+        if isinstance(scen, dict):
+            scen.setdefault("name", path.stem)
+    return node
+
+
+def config_groups() -> list[str]:
+    """The config groups a user's config folder may add files to (never ``hydra``)."""
+    root = Path(str(resources.files(CONFIG_MODULE)))
+    groups = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))}
+    return sorted((groups - {"hydra"}) | {SCENARIO_GROUP})
+
+
+def register_user_dir(folder: str | Path) -> list[str]:
+    """Register a user's config folder (``--config-dir DIR``): ``GROUP/NAME.yaml`` files.
+
+    Hydra would read such a folder itself, ``hydra/`` groups, ``config.yaml`` and all. We read
+    it instead, with the same safe loader and checks as our own files: groups are ours
+    (``episode``, ``scenario``, ``design``...), never ``hydra``, and names are plain.
+
+    Returns:
+        The ``group/name`` entries registered.
+
+    Raises:
+        ConfigError: On a missing folder, a file outside a known group, or a bad file.
+    """
+    register_configs()
+    root = Path(folder)
+    if not root.is_dir():
+        raise ConfigError(f"--config-dir: {root} is not a folder")
+    groups = config_groups()
+    cs = ConfigStore.instance()
+    added = []
+    for path in sorted(root.rglob("*")):
+        if path.is_dir() or path.name.startswith("."):
+            continue
+        rel = path.relative_to(root)
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        where = f"--config-dir: {rel.as_posix()}"
+        group = rel.parent.as_posix()
+        if len(rel.parts) != 2 or group not in groups:
+            raise ConfigError(
+                f"{where}: not in a config group (put files in one of {', '.join(groups)}/)"
+            )
+        name = path.stem
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
+            raise ConfigError(f"{where}: the name {name!r} must be letters, digits, '_' or '-'")
+        if group == SCENARIO_GROUP:
+            cs.store(group=group, name=name, node=scenario_node(path), package="_global_")
+            if name not in _REGISTERED:
+                _REGISTERED.append(name)
+        else:
+            text = path.read_text(encoding="utf-8")
+            node = load_yaml(path)
+            package = _package_header(text)
+            check_file(node, where, package)
+            cs.store(group=group, name=name, node=node, package=package)
+        added.append(f"{group}/{name}")
+    return added
 
 
 #: Short override keys accepted on the command line.
@@ -294,6 +427,11 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
         match = re.match(r"Could not override '([^']+)'", first)
         if match:
             raise ConfigError(_unknown_key(match.group(1), scenario)) from None
+        missing = re.search(r"Could not find '([\w/]+)/([^'/]+)'", first)
+        if missing:
+            group, name = missing.groups()
+            known = [str(n)[: -len(".yaml")] for n in ConfigStore.instance().list(group)]
+            raise ConfigError(f"{group}: unknown {group} {name!r}{suggest(name, known)}") from None
         raise ConfigError(f"overrides: {first}") from None
     finally:
         GlobalHydra.instance().clear()
@@ -334,10 +472,7 @@ def apply_overlay(cfg: DictConfig, path: str | Path) -> DictConfig:
     Raises:
         ConfigError: On malformed YAML or code-naming keys.
     """
-    node = load_yaml(Path(path))
-    if "hydra" in node or "defaults" in node:
-        raise ConfigError(f"{Path(path).name}: a scenario cannot set 'hydra' or 'defaults'")
-    refuse_code(node, Path(path).name)
+    node = scenario_node(Path(path), named=False)
     plain = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
     merged = OmegaConf.merge(plain, OmegaConf.create(node))
     assert isinstance(merged, DictConfig)

@@ -22,7 +22,6 @@ reads the folder), so memory stays bounded whatever the number of replicates.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sim.folders import atomic
 
 if TYPE_CHECKING:
     from sim.model import EscalationModel
@@ -89,10 +90,8 @@ def write_atomic(table: pa.Table, path: Path) -> None:
 
     A killed run never leaves a file that looks complete.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd", compression_level=1)
-    os.replace(tmp, path)
+    with atomic(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", compression_level=1)
 
 
 def read_events(run_dir: str | Path) -> pd.DataFrame:

@@ -50,7 +50,10 @@ def check_value(field: str, value: Any, low: float, high: float, n: int) -> Any:
     if isinstance(value, bool):
         raise ConfigError(f"{field}: expected a number, got {value!r}")
     if isinstance(value, list | tuple | np.ndarray):
-        arr = np.asarray(value, dtype=np.float64)
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{field}: a per-replicate array must hold numbers only") from None
         if arr.ndim != 1 or arr.shape[0] != n:
             raise ConfigError(
                 f"{field}: a per-replicate array must have length {n} (replicates), "

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ from sim import parallel
 from sim import relations as rel
 from sim.errors import ConfigError
 from sim.eventlog import event_table, write_atomic
+from sim.folders import config_digest, invalidate, is_complete, write_text
+from sim.folders import mark_complete as _mark_complete
 from sim.metrics import Accumulator, replicate_outcomes, summarise
 from sim.model import EscalationModel
 from sim.settings import Settings
@@ -185,6 +186,8 @@ def simulate(
     path = Path(out_dir) if out_dir is not None else None
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
+        # The old completion marker goes first: killed from here on, the folder is incomplete.
+        invalidate(path)
         # Parts an earlier, unfinished run left (its chunks may have been cut otherwise).
         for part in [*path.glob("events/part-*.parquet"), *path.glob("outcomes/part-*.parquet")]:
             part.unlink()
@@ -316,16 +319,39 @@ def _yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=False)
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a text file through a temporary name, then rename it (atomic)."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def run_digest(raw: dict[str, Any]) -> str:
+    """The digest of a run's config as written to its ``config.yaml``."""
+    return config_digest(_jsonable(raw))
 
 
-def mark_complete(run_dir: Path, **info: Any) -> None:
-    """Write ``status.json`` last: the marker of a complete run."""
-    write_text(run_dir / "status.json", json.dumps({"status": "complete", **info}, indent=1))
+def mark_complete(run_dir: Path, raw: dict[str, Any], **info: Any) -> None:
+    """Write ``status.json`` last: the marker of a complete run of the config ``raw``."""
+    _mark_complete(run_dir, run_digest(raw), **info)
+
+
+def read_run_config(run_dir: str | Path) -> dict[str, Any]:
+    """The config of a complete run folder (an untrusted input: checked, never trusted).
+
+    Raises:
+        ConfigError: If the folder is not a complete run, or its config does not match
+            the config its completion marker vouches for.
+    """
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise ConfigError(f"run_dir: {path} is not a folder")
+    try:
+        raw = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        raise ConfigError(
+            f"run_dir: {path} has no readable config.yaml (not a run folder)"
+        ) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"run_dir: {path}/config.yaml is not a mapping")
+    if not is_complete(path, run_digest(raw)):
+        raise ConfigError(
+            f"run_dir: {path} is not a complete run (no status.json for its config.yaml)"
+        )
+    return raw
 
 
 def replay(run_dir: str | Path, replicate: int, run: bool = True) -> EscalationModel:
@@ -339,11 +365,10 @@ def replay(run_dir: str | Path, replicate: int, run: bool = True) -> EscalationM
         replicate: Global index of the replicate.
         run: Run the whole horizon (False: return the model at day 0 to step through).
     """
-    raw = yaml.safe_load((Path(run_dir) / "config.yaml").read_text(encoding="utf-8"))
-    settings = Settings.from_config(raw)
+    settings = Settings.from_config(read_run_config(run_dir))
     if not 0 <= replicate < settings.simulation.replicates:
-        raise ValueError(
-            f"replicate {replicate} outside the run's 0..{settings.simulation.replicates - 1}"
+        raise ConfigError(
+            f"replicate: {replicate} outside the run's 0..{settings.simulation.replicates - 1}"
         )
     model = EscalationModel(settings, replicates=np.array([replicate], dtype=np.int64))
     return model.run() if run else model

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.episode import EpisodeSpec, apply_roles, episode_spec, set_role_key
 from sim.errors import ConfigError, suggest
+from sim.folders import check_name
 from sim.kinds import get_kind
 from sim.ladder import Ladder
 from sim.params import Param, check_value
@@ -179,7 +180,10 @@ class Settings:
             "mechanisms",
             sim.replicates,
         )
+        _report(raw.get("report"))
         scenario = _mapping(raw.get("scenario") or {}, "scenario")
+        if "name" in scenario:
+            check_name(scenario["name"], "scenario.name")  # it names the run's folder
         return cls(
             ladder=ladder,
             actors=actors,
@@ -294,6 +298,30 @@ def _simulation(value: Any) -> SimulationSpec:
     return spec
 
 
+def _report(value: Any) -> None:
+    """Check the ``report`` node (sim/report/ reads it after the run: check it before)."""
+    if value is None:
+        return
+    r = _mapping(value, "report")
+    for k, v in r.items():
+        where = f"report.{k}"
+        if k in ("enabled", "in_sweeps"):
+            if not isinstance(v, bool):
+                raise ConfigError(f"{where}: expected true or false, got {v!r}")
+        elif k == "sample_paths":
+            _int(v, where, 0, 10_000)
+        elif k == "plotly_js":
+            if v not in ("inline", "shared"):
+                raise ConfigError(f"{where}: {v!r} is not one of inline, shared")
+        elif k == "quantiles":
+            if not isinstance(v, list) or not v:
+                raise ConfigError(f"{where}: expected a non-empty list of numbers in (0, 1)")
+            for q in v:
+                check_value(where, q, 0.0, 1.0, 1)
+        else:
+            raise ConfigError(f"{where}: unknown setting")
+
+
 def _params(given: dict[str, Any], spec: Mapping[str, Param], where: str, n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k in given:
@@ -367,7 +395,11 @@ def _events(
             raise ConfigError(f"{where}.rung: a {kind} cannot take {rung!r}")
         day = _int(e.get("day", 0), f"{where}.day", 0, 10**6)
         if day >= days:
-            continue  # beyond the horizon: never happens in this run
+            # Silently dropping it would remove the trigger of the episode, say.
+            raise ConfigError(
+                f"{where}.day: {day} is beyond the horizon (simulation.days={days}: days "
+                f"0..{days - 1}); lengthen the run or remove the event (events.{e.get('id')}=null)"
+            )
         cas = e.get("casualties")
         out.append(
             EventSpec(

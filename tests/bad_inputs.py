@@ -1,54 +1,436 @@
-"""Bad inputs tried by tests/test_reliability.py and listed in docs/reliability.md."""
+"""Bad inputs tried by tests/test_reliability.py and listed in docs/reliability.md.
+
+Each case is a command line (``escalation ARGS...``) and a text its one-line error must hold.
+``{tmp}`` stands for the test's empty folder, into which every file of :data:`FILES` is
+written first (bad config folders, posteriors, run and sweep folders). ``run`` cases get
+``hydra.run.dir={tmp}/out hydra.sweep.dir={tmp}/out`` unless they name a folder. Every case
+must exit with status 2, print one line on stderr naming the field, and write nothing.
+
+Regenerate the table in docs/reliability.md with ``python tests/bad_inputs.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+RUN = "run"
+CAL = "calibrate"
 
 BAD_INPUTS: list[tuple[list[str], str]] = [
-    (["actors.pakistan.policy.name=tit_for_tatt"], "did you mean 'tit_for_tat'"),
-    (["actors.pakistan.policy.name=passive"], "is a mediator policy, expected a state policy"),
-    (["actors.china.policy.name=tit_for_tat"], "is a state policy, expected a mediator policy"),
-    (["scenario=basline"], "did you mean 'baseline'"),
-    (["actors.irn.willingness=0.1"], "actors.irn: unknown key"),
-    (["actors.iran.max_stepp=2"], "did you mean 'max_step'"),
-    (["+actors.iran.max_stepp=2"], "actors.iran.max_stepp: unknown parameter"),
-    (["+foo=1"], "foo"),
-    (["replicates=0"], "simulation.replicates: 0 outside"),
-    (["replicates=-5"], "simulation.replicates: -5 outside"),
-    (["days=0"], "simulation.days: 0 outside"),
-    (["replicates=1.5"], "simulation.replicates: expected an integer"),
-    (["actors.iran.willingness=1.5"], "actors.iran.willingness: 1.5 outside [0.0, 1.0]"),
-    (["actors.iran.willingness=-0.1"], "actors.iran.willingness: -0.1 outside"),
-    (["actors.iran.policy.generosity=nan"], "actors.iran.policy.generosity: NaN"),
-    (["actors.iran.willingness=inf"], "actors.iran.willingness: inf outside"),
-    (["actors.iran.willingness=abc"], "actors.iran.willingness: expected a number"),
-    (["actors.iran.policy.generosity=[0.1,0.2]"], "must have length 10000"),
+    # --- values, keys and names (the schema)
+    ([RUN, "actors.pakistan.policy.name=tit_for_tatt"], "did you mean 'tit_for_tat'"),
+    ([RUN, "actors.pakistan.policy.name=passive"], "is a mediator policy, expected a state"),
+    ([RUN, "actors.china.policy.name=tit_for_tat"], "is a state policy, expected a mediator"),
+    ([RUN, "scenario=basline"], "did you mean 'baseline'"),
+    ([RUN, "actors.irn.willingness=0.1"], "actors.irn: unknown key"),
+    ([RUN, "actors.iran.max_stepp=2"], "did you mean 'max_step'"),
+    ([RUN, "+actors.iran.max_stepp=2"], "actors.iran.max_stepp: unknown parameter"),
+    ([RUN, "+foo=1"], "foo: unknown top-level key"),
+    ([RUN, "replicates=0"], "simulation.replicates: 0 outside"),
+    ([RUN, "replicates=-5"], "simulation.replicates: -5 outside"),
+    ([RUN, "days=0"], "simulation.days: 0 outside"),
+    ([RUN, "days=-1"], "simulation.days: -1 outside"),
+    ([RUN, "replicates=1.5"], "simulation.replicates: expected an integer"),
+    ([RUN, "replicates=abc"], "simulation.replicates: expected an integer"),
+    ([RUN, "seed=-1"], "simulation.seed: -1 outside"),
+    ([RUN, "workers=0"], "simulation.workers: 0 outside"),
+    ([RUN, "chunk_size=0"], "simulation.chunk_size: 0 outside"),
+    ([RUN, "simulation.memory_mb=1"], "simulation.memory_mb: 1 outside"),
+    ([RUN, "simulation.sample_paths=-1"], "simulation.sample_paths: -1 outside"),
+    ([RUN, "max_hours=-1"], "simulation.max_hours: -1"),
+    ([RUN, "+simulation.foo=1"], "simulation.foo: unknown setting"),
+    ([RUN, "simulation.write_events=maybe"], "simulation.write_events: expected true or false"),
+    ([RUN, "actors.iran.willingness=1.5"], "actors.iran.willingness: 1.5 outside [0.0, 1.0]"),
+    ([RUN, "actors.iran.willingness=-0.1"], "actors.iran.willingness: -0.1 outside"),
+    ([RUN, "actors.iran.policy.generosity=nan"], "actors.iran.policy.generosity: NaN"),
+    ([RUN, "actors.iran.willingness=inf"], "actors.iran.willingness: inf outside"),
+    ([RUN, "actors.iran.willingness=abc"], "actors.iran.willingness: expected a number"),
+    ([RUN, "actors.iran.willingness=true"], "actors.iran.willingness: expected a number"),
+    ([RUN, "actors.iran.max_step=2.5"], "actors.iran.max_step: expected an integer"),
+    ([RUN, "actors.iran.policy.generosity=[0.1,0.2]"], "must have length 10000"),
     (
-        ["actors.china.policy.threshold=strike_everything"],
-        "actors.china.policy.threshold: unknown rung",
+        [RUN, "actors.iran.willingness=[a,b]", "replicates=2"],
+        "actors.iran.willingness: a per-replicate array must hold numbers",
     ),
-    (["actors.iran.kind=empire"], "actors.iran.kind: unknown actor kind 'empire'"),
-    (["relations.border.type=frenemy"], "unknown relation type 'frenemy'"),
+    ([RUN, "actors.iran.policy=null"], "actors.iran.policy.name: missing"),
+    ([RUN, "actors.china.policy.threshold=strike_everything"], "threshold: unknown rung"),
+    ([RUN, "actors.iran.kind=empire"], "actors.iran.kind: unknown actor kind 'empire'"),
+    ([RUN, "actors=null"], "actors: missing"),
+    ([RUN, "relations.border.type=frenemy"], "unknown relation type 'frenemy'"),
+    ([RUN, "relations.border.target=afghanistan"], "relations[border].target: unknown actor"),
+    ([RUN, "relations.border.weight=2"], "relations[border].weight: 2.0 outside [0, 1]"),
+    ([RUN, "relations.border.weight=abc"], "relations[border]: weight"),
+    ([RUN, "events.iran_strikes_jaish_al_adl.rung=nuke"], "unknown rung 'nuke'"),
     (
-        ["relations.border.target=afghanistan"],
-        "relations[border].target: unknown actor 'afghanistan'",
-    ),
-    (["relations.border.weight=2"], "relations[border].weight: 2.0 outside [0, 1]"),
-    (["events.iran_strikes_jaish_al_adl.rung=nuke"], "unknown rung 'nuke'"),
-    (
-        ["events.iran_strikes_jaish_al_adl.actor=jaish_al_adl"],
+        [RUN, "events.iran_strikes_jaish_al_adl.actor=jaish_al_adl"],
         "a militant cannot take 'strike_militants'",
     ),
+    ([RUN, "events.iran_strikes_jaish_al_adl.actor=narnia"], "actor: unknown actor 'narnia'"),
+    ([RUN, "events.iran_strikes_jaish_al_adl.day=-1"], "iran_strikes_jaish_al_adl.day: -1"),
+    ([RUN, "events.iran_strikes_jaish_al_adl.day=40"], "day: 40 is beyond the horizon"),
+    ([RUN, "days=5", "scenario=second_jaish_attack"], "is beyond the horizon"),
+    ([RUN, "+events.iran_strikes_jaish_al_adl.when=3"], "when: unknown field"),
+    ([RUN, "events.iran_strikes_jaish_al_adl.casualties=-3"], "casualties: -3 outside"),
+    ([RUN, "mechanisms.hostility_gain=3"], "mechanisms.hostility_gain: 3 outside"),
+    ([RUN, "+mechanisms.foo=1"], "mechanisms.foo: unknown parameter"),
+    ([RUN, "actors.iran.willingness=0.1", "actors.iran.willingness=0.2"], "given twice"),
+    ([RUN, "actors.iran.label=${eval:'1'}"], "Unsupported interpolation type eval"),
+    ([RUN, "replicates=1000000000"], "would take about"),
     (
-        ["events.iran_strikes_jaish_al_adl.day=-1"],
-        "events.iran_strikes_jaish_al_adl.day: -1 outside",
+        [RUN, "-m", "design=lhs_policies", "design.method=grid"],
+        "design.method: unknown method 'grid'",
     ),
-    (["mechanisms.hostility_gain=3"], "mechanisms.hostility_gain: 3 outside"),
-    (["simulation.write_events=maybe"], "simulation.write_events: expected true or false"),
-    (["actors.iran.willingness=0.1", "actors.iran.willingness=0.2"], "given twice"),
-    (["+hydra.callbacks.x._target_=os.system"], "'_target_' is not allowed"),
-    (["actors.iran.label=${eval:'1'}"], "Unsupported interpolation type eval"),
-    (["replicates=1000000000"], "would take about"),
-    (["design=lhs_policies", "design.method=grid"], "design.method: unknown method 'grid'"),
+    ([RUN, "-m", "design=nope"], "design: unknown design 'nope'"),
+    ([RUN, "ladder=camo"], "ladder: unknown ladder 'camo' (did you mean 'cameo'?)"),
+    ([RUN, "ladder.rungs=1"], "ladder.rungs: expected a non-empty list"),
+    ([RUN, "episode=nope"], "episode: unknown episode 'nope'"),
+    ([RUN, "episode.timeline=nope"], "episode.timeline: unknown episode 'nope'"),
+    ([RUN, "episode.roles.victim=narnia"], "episode.roles.victim: unknown actor"),
+    ([RUN, "+episode.roles.villain=iran"], "episode.roles.villain: unknown role"),
+    ([RUN, "+by_role.victim.max_stepp=2"], "max_stepp"),
+    ([RUN, "report.enabled=maybe"], "report.enabled: expected true or false"),
+    ([RUN, "report.quantiles=[2]"], "report.quantiles: 2 outside"),
+    ([RUN, "+report.colour=red"], "report.colour: unknown setting"),
+    # --- names that would climb out of the output folder
+    ([RUN, "scenario.name=../../x"], "scenario.name: '../../x' must be"),
+    ([RUN, "scenario.name=a/b"], "scenario.name: 'a/b' must be"),
+    ([RUN, "scenario.name=.hidden"], "scenario.name: '.hidden' must be"),
+    ([RUN, "episode.name=../x"], "episode.name: '../x' must be"),
+    ([CAL, "scenario.name=../../x"], "scenario.name: '../../x' must be"),
+    # --- the hydra node: only our package and a short allow-list of overrides
+    ([RUN, "+hydra.callbacks.x._target_=os.system"], "hydra.callbacks.x._target_: not allowed"),
+    ([RUN, "hydra.searchpath=[file://{tmp}/cd_episode_hydra]"], "hydra.searchpath: not allowed"),
+    ([RUN, "+hydra.job.env_set.PYTHONPATH={tmp}"], "hydra.job.env_set.PYTHONPATH: not allowed"),
+    ([RUN, "hydra/job_logging=disabled"], "hydra/job_logging: not allowed"),
+    ([RUN, "hydra/hydra_logging=disabled"], "hydra/hydra_logging: not allowed"),
+    ([RUN, "-m", "hydra/launcher=joblib", "seed=1,2"], "hydra/launcher: 'joblib' is not one"),
+    ([RUN, "hydra/sweeper=optuna"], "hydra/sweeper: 'optuna' is not one of ours"),
+    ([RUN, "hydra.job.chdir=true"], "hydra.job.chdir: not allowed"),
+    ([RUN, "hydra.output_subdir=null"], "hydra.output_subdir: not allowed"),
+    ([RUN, "++hydra.run.dir={tmp}/x"], "hydra.run.dir: not allowed"),
+    ([RUN, "--config-path={tmp}"], "--config-path: flag not allowed"),
+    ([RUN, "-cp", "{tmp}"], "-cp: flag not allowed"),
+    ([RUN, "--config-name=evil"], "--config-name: flag not allowed"),
+    ([RUN, "--experimental-rerun", "{tmp}/config.pickle"], "--experimental-rerun: flag not"),
+    ([RUN, "--shell-completion"], "--shell-completion: flag not allowed"),
+    ([CAL, "+hydra.callbacks.x._target_=os.system"], "hydra.callbacks.x._target_: not allowed"),
+    ([CAL, "--config-path={tmp}"], "--config-path: flag not allowed"),
+    # --- config folders (--config-dir): files never run code nor read the environment
+    ([RUN, "--config-dir", "{tmp}/nowhere"], "--config-dir: {tmp}/nowhere is not a folder"),
+    ([RUN, "--config-dir"], "--config-dir: expected a folder"),
+    ([RUN, "--config-dir", "{tmp}/cd_scenario_hydra", "scenario=evil"], "files cannot configure"),
     (
-        ["posterior=/nonexistent/posterior.parquet"],
-        "posterior: /nonexistent/posterior.parquet not found",
+        [RUN, "-m", "--config-dir", "{tmp}/cd_scenario_hydra", "scenario=evil,baseline"],
+        "files cannot configure Hydra",
     ),
-    (["ladder.rungs=1"], "ladder.rungs: expected a non-empty list"),
+    ([RUN, "--config-dir", "{tmp}/cd_episode_hydra"], "files cannot configure Hydra"),
+    ([RUN, "--config-dir", "{tmp}/cd_job_logging"], "hydra/job_logging/evil.yaml: not in a"),
+    ([RUN, "--config-dir", "{tmp}/cd_package"], "'@package hydra.callbacks'"),
+    ([RUN, "--config-dir", "{tmp}/cd_defaults"], "selects a Hydra config"),
+    ([RUN, "--config-dir", "{tmp}/cd_primary"], "config.yaml: not in a config group"),
+    ([RUN, "--config-dir", "{tmp}/cd_env"], "${oc.env:...} is not allowed"),
+    ([RUN, "--config-dir", "{tmp}/cd_env_nested"], "${oc.env:...} is not allowed"),
+    ([RUN, "--config-dir", "{tmp}/cd_create"], "${oc.create:...} is not allowed"),
+    ([RUN, "--config-dir", "{tmp}/cd_decode"], "${oc.decode:...} is not allowed"),
+    ([RUN, "--config-dir", "{tmp}/cd_plugin_resolver"], "${now:...} is not allowed"),
+    ([RUN, "--config-dir", "{tmp}/cd_hydra_ref"], "files cannot read Hydra's settings"),
+    ([RUN, "--config-dir", "{tmp}/cd_malformed"], "malformed YAML"),
+    ([RUN, "--config-dir", "{tmp}/cd_tag"], "malformed YAML"),
+    ([RUN, "--config-dir", "{tmp}/cd_list"], "expected a mapping at the top"),
+    ([RUN, "--config-dir", "{tmp}/cd_badname"], "the name 'bad name' must be"),
+    ([RUN, "--config-dir", "{tmp}/cd_label", "scenario=bad_label"], "scenario.name: '../up'"),
+    ([CAL, "--config-dir", "{tmp}/cd_scenario_hydra", "scenario=evil"], "cannot configure Hydra"),
+    # --- posterior files
+    ([RUN, "posterior={tmp}/nowhere/posterior.parquet"], "posterior: {tmp}/nowhere/posterior"),
+    ([RUN, "posterior=/etc/passwd"], "posterior: /etc/passwd is not a readable Parquet file"),
+    ([RUN, "posterior={tmp}/post_noweight.parquet"], "has no weight column"),
+    ([RUN, "posterior={tmp}/post_nodistance.parquet"], "has no distance column"),
+    ([RUN, "posterior={tmp}/post_noparams.parquet"], "has no parameter columns"),
+    ([RUN, "posterior={tmp}/post_empty.parquet"], "has no particles"),
+    ([RUN, "posterior={tmp}/post_nan.parquet"], "column 'weight' has NaN or infinite"),
+    ([RUN, "posterior={tmp}/post_inf.parquet"], "has NaN or infinite values"),
+    ([RUN, "posterior={tmp}/post_zero.parquet"], "the weights are all zero"),
+    ([RUN, "posterior={tmp}/post_negative.parquet"], "negative weights"),
+    ([RUN, "posterior={tmp}/post_text.parquet"], "is not numeric"),
+    ([RUN, "posterior={tmp}/post_unknown.parquet"], "no.such.key: no such config key"),
+    ([RUN, "posterior={tmp}/cal_incomplete"], "is not a complete calibration"),
+    ([RUN, "posterior={tmp}/cal_incomplete/posterior.parquet"], "not a complete calibration"),
+    # --- calibration settings
+    ([CAL, "population=0"], "calibration.population: 0 outside"),
+    ([CAL, "population=-3"], "calibration.population: -3 outside"),
+    ([CAL, "population=1.5"], "calibration.population: expected an integer"),
+    ([CAL, "population=abc"], "calibration.population: expected a number"),
+    ([CAL, "generations=0"], "calibration.generations: 0 outside"),
+    ([CAL, "generations=-1"], "calibration.generations: -1 outside"),
+    ([CAL, "quantile=2"], "calibration.quantile: 2 outside (0, 1)"),
+    ([CAL, "quantile=0"], "calibration.quantile: 0 outside (0, 1)"),
+    ([CAL, "quantile=1"], "calibration.quantile: 1 outside (0, 1)"),
+    ([CAL, "quantile=nan"], "calibration.quantile: nan is not a finite number"),
+    ([CAL, "min_tolerance=-1"], "calibration.min_tolerance: -1 outside"),
+    ([CAL, "batch=0"], "calibration.batch: 0 outside"),
+    ([CAL, "budget=0"], "calibration.budget: 0 outside"),
+    ([CAL, "fit_draws=0"], "calibration.fit_draws: 0 outside"),
+    ([CAL, "+calibration.populaton=10"], "calibration.populaton: unknown setting"),
+    ([CAL, "calibration.priors=null"], "calibration.priors: expected a mapping"),
+    ([CAL, "episode=nope"], "episode: unknown episode 'nope'"),
+    ([CAL, "days=0"], "simulation.days: 0 outside"),
+    # --- output folders
+    ([RUN, "hydra.run.dir={tmp}/other_run"], "holds another run"),
+    ([RUN, "hydra.run.dir={tmp}/stray_files"], "holds another run"),
+    ([RUN, "-m", "seed=1,2", "hydra.sweep.dir={tmp}/other_sweep"], "holds another sweep"),
+    ([CAL, "hydra.run.dir={tmp}/other_run"], "holds another run"),
+    # --- run and sweep folders handed to report, aggregate and replay
+    (["report", "{tmp}/nowhere"], "{tmp}/nowhere: not a folder"),
+    (["report", "{tmp}/empty"], "not a complete run"),
+    (["report", "{tmp}/run_incomplete"], "not a complete run"),
+    (["report", "{tmp}/run_stale_marker"], "not a complete run"),
+    (["report", "{tmp}/run_no_metrics"], "summary.json: metrics: missing"),
+    (["report", "{tmp}/run_bad_json"], "summary.json: not readable JSON"),
+    (["report", "{tmp}/run_no_reach"], "metrics.p_reach_rung: missing"),
+    (["report", "{tmp}/sweep_not_parquet"], "sweep.parquet: not a readable Parquet file"),
+    (["report", "{tmp}/sweep_no_status"], "sweep.parquet: no status column"),
+    (["report", "{tmp}/sweep_escape"], "is outside the sweep"),
+    (["aggregate", "{tmp}/nowhere"], "{tmp}/nowhere: not a folder"),
+    (["aggregate", "{tmp}/empty"], "no Hydra job folders"),
+    (["replay", "{tmp}/nowhere", "0"], "run_dir: {tmp}/nowhere is not a folder"),
+    (["replay", "{tmp}/empty", "0"], "has no readable config.yaml"),
+    (["replay", "{tmp}/run_incomplete", "0"], "is not a complete run"),
+    (["replay", "{tmp}/run_stale_marker", "0"], "is not a complete run"),
+    (["replay", "{tmp}/run_not_mapping", "0"], "config.yaml is not a mapping"),
+    (["replay", "{tmp}/run_bad_config", "0"], "foo: unknown top-level key"),
 ]
+
+
+# --- the files the cases name -------------------------------------------------------------
+
+
+def _yaml(path: Path, data: Any, header: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + yaml.safe_dump(data))
+
+
+def _parquet(path: Path, columns: dict[str, list[Any]]) -> None:
+    import pandas as pd
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(columns).to_parquet(path)
+
+
+def _fake_run(folder: Path, config: Any, summary: Any, marker: Any = "auto") -> None:
+    """A run folder: config.yaml, summary.json and a marker (of ``config`` unless given)."""
+    from sim.folders import config_digest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    if summary is not None:
+        text = summary if isinstance(summary, str) else json.dumps(summary)
+        (folder / "summary.json").write_text(text)
+    if marker == "auto":
+        marker = {"status": "complete", "config_sha256": config_digest(config)}
+    if marker is not None:
+        (folder / "status.json").write_text(json.dumps(marker))
+
+
+GOOD_SUMMARY = {
+    "metrics": {"p_reach_rung": {}, "p_deescalated_by_day": {}},
+    "ladder": {"names": []},
+    "channels": [],
+    "daily_rung_counts": [],
+    "deescalation_day_counts": [],
+    "transitions": [],
+}
+P = "by_role.victim.max_step"
+FILES: dict[str, Callable[[Path], None]] = {
+    "cd_scenario_hydra": lambda d: _yaml(
+        d / "scenario" / "evil.yaml",
+        {"hydra": {"callbacks": {"x": {"_target_": "os.system", "command": "touch pwned"}}}},
+    ),
+    "cd_episode_hydra": lambda d: _yaml(
+        d / "episode" / "evil.yaml",
+        {"hydra": {"job": {"env_set": {"PYTHONPATH": "/tmp"}}}},
+        "# @package _global_\n",
+    ),
+    "cd_job_logging": lambda d: _yaml(
+        d / "hydra" / "job_logging" / "evil.yaml",
+        {"version": 1, "handlers": {"x": {"()": "os.system", "command": "touch pwned"}}},
+    ),
+    "cd_package": lambda d: _yaml(
+        d / "episode" / "evil.yaml",
+        {"x": {"_target_": "os.system", "command": "touch pwned"}},
+        "# @package hydra.callbacks\n",
+    ),
+    "cd_defaults": lambda d: _yaml(
+        d / "episode" / "evil.yaml", {"defaults": [{"override /hydra/job_logging": "evil"}]}
+    ),
+    "cd_primary": lambda d: _yaml(d / "config.yaml", {"hydra": {"callbacks": None}}),
+    "cd_env": lambda d: _yaml(
+        d / "scenario" / "leak.yaml", {"scenario": {"title": "${oc.env:SECRET_TOKEN}"}}
+    ),
+    "cd_env_nested": lambda d: _yaml(
+        d / "scenario" / "leak.yaml",
+        {"actors": {"iran": {"label": "x ${oc.select:a,${oc.env:SECRET_TOKEN}}"}}},
+    ),
+    "cd_create": lambda d: _yaml(
+        d / "scenario" / "evil.yaml",
+        {"scenario": {"x": "${oc.create:'{_target_: os.system, command: touch pwned}'}"}},
+    ),
+    "cd_decode": lambda d: _yaml(
+        d / "scenario" / "evil.yaml", {"scenario": {"x": "${oc.decode:'{a: 1}'}"}}
+    ),
+    "cd_plugin_resolver": lambda d: _yaml(
+        d / "scenario" / "evil.yaml", {"scenario": {"title": "${now:%Y}"}}
+    ),
+    "cd_hydra_ref": lambda d: _yaml(
+        d / "scenario" / "evil.yaml", {"scenario": {"title": "${hydra.job.name}"}}
+    ),
+    "cd_malformed": lambda d: (
+        (d / "scenario").mkdir(parents=True)
+        or (d / "scenario" / "bad.yaml").write_text("a: [unclosed\n")
+    ),
+    "cd_tag": lambda d: (
+        (d / "scenario").mkdir(parents=True)
+        or (d / "scenario" / "bad.yaml").write_text("x: !!python/object/apply:os.system ['true']\n")
+    ),
+    "cd_list": lambda d: _yaml(d / "scenario" / "bad.yaml", [1, 2]),
+    "cd_badname": lambda d: _yaml(d / "scenario" / "bad name.yaml", {}),
+    "cd_label": lambda d: _yaml(d / "scenario" / "bad_label.yaml", {"scenario": {"name": "../up"}}),
+    "post_noweight.parquet": lambda p: _parquet(p, {P: [1.0], "distance": [0.0]}),
+    "post_nodistance.parquet": lambda p: _parquet(p, {P: [1.0], "weight": [1.0]}),
+    "post_noparams.parquet": lambda p: _parquet(p, {"weight": [1.0], "distance": [0.0]}),
+    "post_empty.parquet": lambda p: _parquet(p, {P: [], "weight": [], "distance": []}),
+    "post_nan.parquet": lambda p: _parquet(
+        p, {P: [1.0, 2.0], "weight": [float("nan"), 1.0], "distance": [0.0, 0.0]}
+    ),
+    "post_inf.parquet": lambda p: _parquet(
+        p, {P: [float("inf"), 2.0], "weight": [1.0, 1.0], "distance": [0.0, 0.0]}
+    ),
+    "post_zero.parquet": lambda p: _parquet(p, {P: [1.0, 2.0], "weight": [0.0, 0.0]} | _D2),
+    "post_negative.parquet": lambda p: _parquet(p, {P: [1.0, 2.0], "weight": [2.0, -1.0]} | _D2),
+    "post_text.parquet": lambda p: _parquet(p, {P: ["a", "b"], "weight": [1.0, 1.0]} | _D2),
+    "post_unknown.parquet": lambda p: _parquet(
+        p, {"no.such.key": [1.0, 2.0], "weight": [1.0, 1.0]} | _D2
+    ),
+    "cal_incomplete": lambda d: (
+        _parquet(d / "posterior.parquet", {P: [1.0, 2.0], "weight": [1.0, 1.0]} | _D2),
+        (d / "calibration.json").write_text("{}"),
+    ),
+    "other_run": lambda d: _fake_run(d, {"a": 1}, GOOD_SUMMARY),
+    "stray_files": lambda d: d.mkdir() or (d / "notes.txt").write_text("mine"),
+    "other_sweep": lambda d: (
+        _yaml(d / "multirun.yaml", {"hydra": {"overrides": {"task": ["seed=3,4"]}}}),
+        _yaml(d / "0" / ".hydra" / "overrides.yaml", ["seed=3"]),
+    ),
+    "empty": lambda d: d.mkdir(),
+    "run_incomplete": lambda d: _fake_run(d, {"a": 1}, GOOD_SUMMARY, marker=None),
+    "run_stale_marker": lambda d: _fake_run(
+        d, {"a": 1}, GOOD_SUMMARY, marker={"status": "complete", "config_sha256": "0" * 64}
+    ),
+    "run_no_metrics": lambda d: _fake_run(
+        d, {"a": 1}, {k: v for k, v in GOOD_SUMMARY.items() if k != "metrics"}
+    ),
+    "run_bad_json": lambda d: _fake_run(d, {"a": 1}, "{not json"),
+    "run_no_reach": lambda d: _fake_run(
+        d, {"a": 1}, {**GOOD_SUMMARY, "metrics": {"p_deescalated_by_day": {}}}
+    ),
+    "run_not_mapping": lambda d: _fake_run(d, [1, 2], GOOD_SUMMARY),
+    "run_bad_config": lambda d: _fake_run(d, {"foo": 1}, GOOD_SUMMARY),
+    "sweep_not_parquet": lambda d: d.mkdir() or (d / "sweep.parquet").write_text("nope"),
+    "sweep_no_status": lambda d: _parquet(d / "sweep.parquet", {"run_dir": ["0"]}),
+    "sweep_escape": lambda d: (
+        _parquet(d / "sweep.parquet", {"run_dir": ["../run_incomplete"], "status": ["complete"]}),
+    ),
+}
+_D2 = {"distance": [0.0, 0.0]}
+
+
+def make_files(tmp: Path, args: list[str] | None = None) -> None:
+    """Write the files a case names (every file, without ``args``) into ``tmp``."""
+    text = " ".join(args or [])
+    for name, write in FILES.items():
+        if args is None or f"{{tmp}}/{name}" in text:
+            write(tmp / name)
+
+
+def expand(args: list[str], tmp: Path) -> list[str]:
+    """The case's command line, with ``{tmp}`` filled in and run folders set."""
+    out = [a.replace("{tmp}", str(tmp)) for a in args]
+    if out[0] == RUN and not any("hydra.run.dir" in a or "hydra.sweep.dir" in a for a in out):
+        out[1:1] = [f"hydra.run.dir={tmp}/out", f"hydra.sweep.dir={tmp}/out"]
+    return out
+
+
+def snapshot(tmp: Path) -> dict[str, tuple[int, int]]:
+    """Every path under ``tmp`` with its size and modification time."""
+    out = {}
+    for p in sorted(tmp.rglob("*")):
+        st = p.lstat()
+        out[str(p.relative_to(tmp))] = (st.st_size if p.is_file() else 0, st.st_mtime_ns)
+    return out
+
+
+def run_case(args: list[str], tmp: Path) -> tuple[int, str, str]:
+    """Run ``escalation ARGS`` in this process, in ``tmp``: (exit status, stdout, stderr)."""
+    from sim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    argv = sys.argv[:]
+    os.chdir(tmp)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                rc = main(expand(args, tmp))
+            except SystemExit as exc:  # Hydra's own exits
+                rc = int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    finally:
+        os.chdir(here)
+        sys.argv = argv
+    return rc, out.getvalue(), err.getvalue()
+
+
+def regenerate(doc: Path) -> int:
+    """Rewrite the bad-input table of docs/reliability.md from the cases, run here."""
+    import tempfile
+
+    rows = []
+    for args, _ in BAD_INPUTS:
+        with tempfile.TemporaryDirectory() as t:
+            tmp = Path(t)
+            make_files(tmp, args)
+            before = snapshot(tmp)
+            rc, _, err = run_case(args, tmp)
+            line = err.strip().replace(str(tmp), "{tmp}")
+            line = line.removeprefix("error: ").replace("|", "\\|")
+            written = "none" if snapshot(tmp) == before else "**files written**"
+        shown = " ".join(args).replace("|", "\\|")
+        rows.append(f"| `{shown}` | {rc} | {line} | {written} |")
+    text = doc.read_text()
+    start, end = "<!-- bad-inputs:start -->", "<!-- bad-inputs:end -->"
+    head, rest = text.split(start)
+    _, tail = rest.split(end)
+    table = "\n".join(
+        [
+            "| input | exit | message (one line on stderr) | files written |",
+            "|---|---:|---|---|",
+            *rows,
+        ]
+    )
+    doc.write_text(f"{head}{start}\n{table}\n{end}{tail}")
+    return len(rows)
+
+
+if __name__ == "__main__":
+    import logging
+
+    logging.disable(logging.WARNING)
+    target = Path(__file__).resolve().parent.parent / "docs" / "reliability.md"
+    print(f"{regenerate(target)} rows written to {target}")

@@ -117,6 +117,7 @@ def test_cli_calibrate_small(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert "posterior particles" in p.stdout and (tmp_path / "c" / "calibration.html").is_file()
+    assert f"Report: {(tmp_path / 'c' / 'calibration.html').resolve()}" in p.stdout
 
 
 def test_bad_prior_is_refused() -> None:
@@ -156,3 +157,61 @@ def test_every_episode_calibrates(episode: str, tmp_path: Path) -> None:
     Settings.from_config(compose_config("baseline", [f"posterior={out}"]))
     assert set(a) == {c for c in post.columns if c not in ("weight", "distance")}
     assert "by_role:" in (out / "calibrated.yaml").read_text()
+
+
+def test_parameter_table_has_credible_intervals_and_plain_flags() -> None:
+    from sim.calibration.report import parameter_table, weighted_quantiles
+
+    rng = np.random.default_rng(1)
+    n = 4000
+    table = pd.DataFrame(
+        {
+            "point": np.full(n, 4.0),  # every particle on one value
+            "flat": rng.uniform(0, 1, n),  # where the prior put it
+            "narrow": rng.normal(0.5, 0.05, n),
+            "weight": np.full(n, 1 / n),
+        }
+    )
+    prior_sd = 1 / np.sqrt(12)
+    summary = {
+        "posterior_median": {k: float(table[k].median()) for k in ("point", "flat", "narrow")},
+        "marginals": {
+            k: {"mean": float(table[k].mean()), "sd": float(table[k].std()), "prior_sd": psd}
+            for k, psd in (("point", 2.58), ("flat", prior_sd), ("narrow", prior_sd))
+        },
+    }
+    t = parameter_table(table, summary)
+    assert t["header"][2] == "90% credible interval" and t["header"][-1] == "flag"
+    rows = {r[0]: r for r in t["rows"]}
+    assert rows["point"][-1] == "collapsed to a point" and rows["point"][2] == "4 to 4"
+    assert rows["flat"][-1] == "stays at the prior"
+    assert rows["narrow"][-1] == "narrowed"
+    lo, hi = (float(v) for v in rows["flat"][2].split(" to "))
+    assert abs(lo - 0.05) < 0.02 and abs(hi - 0.95) < 0.02
+    # Weights count: all the weight on the largest value moves every quantile there.
+    w = np.array([0.0, 0.0, 1.0])
+    assert list(weighted_quantiles(np.array([1.0, 2.0, 3.0]), w, (0.05, 0.95))) == [3.0, 3.0]
+
+
+def test_progress_bar_ends_at_100_percent_when_abc_stops_early(tmp_path: Path, capsys) -> None:
+    cfg = compose_config(
+        "baseline",
+        [
+            "+calibration=default",
+            "calibration.population=300",
+            "calibration.generations=30",
+            "calibration.batch=5000",
+            "calibration.budget=40000",  # spent after a few generations
+            "calibration.fit_draws=2000",
+        ],
+    )
+    from omegaconf import OmegaConf
+    from sim.calibration.fit import calibrate
+
+    base = OmegaConf.to_container(cfg, resolve=True)
+    calib = base.pop("calibration")
+    summary = calibrate(calib, base, tmp_path, progress=True)
+    ran = len(summary["generations"])
+    assert ran < 30
+    last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "100%" in last and f" {ran}/{ran} " in last, last

@@ -83,3 +83,211 @@ def test_ten_scenarios_build_fast_and_small(tmp_path: Path) -> None:
     size = out.stat().st_size
     assert seconds < 10, seconds
     assert size < 10e6, size
+
+
+# --- Reports that tell the story (issue 16, item 4) ---------------------------------------
+
+
+def make_sweep(root: Path, grid: dict[str, list[str]], replicates: int = 300) -> Path:
+    """A sweep root as Hydra leaves it (job folders with .hydra/overrides.yaml), aggregated."""
+    import itertools
+
+    import yaml
+
+    from sim.sweep.aggregate import aggregate
+
+    keys = list(grid)
+    for i, values in enumerate(itertools.product(*grid.values())):
+        over = [f"{k}={v}" for k, v in zip(keys, values, strict=True)]
+        scen = next((v for k, v in zip(keys, values, strict=True) if k == "scenario"), "baseline")
+        rest = [o for o in over if not o.startswith("scenario=")]
+        cfg = compose_config(scen, [f"simulation.replicates={replicates}", *rest])
+        job = root / str(i)
+        run(cfg, job, progress=False, sweep=True)
+        (job / ".hydra").mkdir()
+        (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(over))
+    aggregate(root, report=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def grid_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sweep(
+        tmp_path_factory.mktemp("sw") / "grid",
+        {"scenario": ["baseline", "no_mediation"], "actors.iran.policy.generosity": ["0.0", "1.0"]},
+    )
+
+
+def test_sweep_jobs_are_named_by_their_swept_values(grid_sweep: Path) -> None:
+    from sim.report.sources import run_label
+
+    runs, _ = load_sources([grid_sweep])
+    labels = sorted(run_label(r, runs) for r in runs)
+    assert labels == [
+        "generosity = 0, scenario = baseline",
+        "generosity = 0, scenario = no_mediation",
+        "generosity = 1, scenario = baseline",
+        "generosity = 1, scenario = no_mediation",
+    ]
+    figs = comparison_figures([grid_sweep])
+    names = {t.name for f in figs.values() for t in f.data if t.name}
+    assert not any("grid/" in n for n in names)  # never a job folder as a series name
+
+
+def test_sweep_lines_never_join_two_settings_of_another_parameter(grid_sweep: Path) -> None:
+    import pandas as pd
+
+    table = pd.read_parquet(grid_sweep / "sweep.parquet").set_index("job")
+    fig = comparison_figures([grid_sweep])["Sweep grid: outcome by parameter"]
+    lines = [t for t in fig.data if "lines" in (t.mode or "")]
+    assert lines  # generosity is numeric: one line per scenario
+    for t in lines:
+        jobs = [int(s.split()[1]) for s in t.text]
+        assert table.loc[jobs, "scenario"].nunique() == 1, t.name
+        assert t.name == f"scenario = {table.loc[jobs[0], 'scenario']}"
+    # The scenario panel is categorical: its points are never joined.
+    assert all(t.mode == "markers" for t in fig.data if t.xaxis == "x2")
+
+
+def test_sweep_report_ranks_jobs_and_names_what_matters_most(grid_sweep: Path) -> None:
+    import pandas as pd
+
+    from sim.report.compare import comparison_page
+
+    html = comparison_page([grid_sweep])
+    table = pd.read_parquet(grid_sweep / "sweep.parquet")
+    # One ranked table instead of a paragraph per job.
+    assert "jobs ranked by P(de-escalated within a week)" in html
+    assert "the chance of de-escalating within a week is" not in html
+    ranked = table.sort_values("p_deescalated_by_day_7", ascending=False)
+    cells = [f"{v:.0%} [" for v in ranked["p_deescalated_by_day_7"]]
+    positions = [html.index(c) for c in cells]
+    assert positions == sorted(positions)
+    # The parameter with the largest effect, computed here from the table.
+    effect = {
+        k: table.groupby(k)["p_deescalated_by_day_7"].mean().pipe(lambda m: m.max() - m.min())
+        for k in ("scenario", "actors.iran.policy.generosity")
+    }
+    top = max(effect, key=effect.__getitem__).rsplit(".", 1)[-1]
+    assert f"What matters most: {top}." in html
+
+
+def _synthetic_sobol(tmp_path: Path, n: int, noise: float):  # type: ignore[no-untyped-def]
+    """A Sobol sweep whose outcome is known: y = 0.6 x0 + 0.1 x1 (+ noise), x2 inert."""
+    import numpy as np
+    import pandas as pd
+    from SALib.sample import sobol as sample
+
+    from sim.report.sources import Sweep
+
+    problem = {"num_vars": 3, "names": ["a.x0", "a.x1", "a.x2"], "bounds": [[0, 1]] * 3}
+    x = sample.sample(problem, n, calc_second_order=False, seed=1)
+    y = 0.6 * x[:, 0] + 0.1 * x[:, 1] + noise * np.random.default_rng(1).random(len(x))
+    t = pd.DataFrame(x, columns=problem["names"])
+    t["job"] = range(len(t))
+    t["status"] = "complete"
+    t["run_dir"] = t["job"].astype(str)
+    for m in ("p_deescalated_by_day_7", "p_reach_state_forces_or_worse"):
+        t[m], t[f"{m}_lower"], t[f"{m}_upper"] = y, y - 0.01, y + 0.01
+    t["casualties_mean"] = 1.0
+    meta = {"parameters": problem["names"], "design": "d", "problem": problem}
+    return Sweep(tmp_path / "sobol", t, meta)
+
+
+def test_sobol_shows_intervals_and_warns_when_n_is_too_small(tmp_path: Path) -> None:
+    from sim.report.sweep_figures import sweep_figures
+    from sim.report.sweep_summary import sobol_indices, sweep_sentences
+
+    small = _synthetic_sobol(tmp_path, 8, noise=0.5)
+    s = sobol_indices(small)
+    assert s is not None and s.n == 8
+    sec = next(x for x in sweep_figures(small) if x.title.startswith("Sensitivity"))
+    bars = {b.name: b for b in sec.figure.data}
+    assert list(bars["first order S1"].error_y.array) == s.s1_conf
+    assert list(bars["total ST"].error_y.array) == s.st_conf
+    assert sec.table is not None and all("±" in row[1] for row in sec.table["rows"])
+    assert sec.warning and "Too few points" in sec.warning and "design.n=" in sec.warning
+    assert any("Too few points" in x for x in sweep_sentences(small))
+
+    big = _synthetic_sobol(tmp_path, 1024, noise=0.0)
+    s = sobol_indices(big)
+    assert s is not None and s.readable
+    sec = next(x for x in sweep_figures(big) if x.title.startswith("Sensitivity"))
+    assert sec.warning is None
+    assert any(x.startswith("What matters most: x0,") for x in sweep_sentences(big))
+
+
+def test_charts_label_rungs_in_words_and_draw_bands_alike(runs: list[Path]) -> None:
+    import json
+
+    from sim.report import fan_chart, reach_chart
+    from sim.report.compare import comparison_figures
+
+    summary = json.loads((runs[0] / "summary.json").read_text())
+    figs = comparison_figures(runs)
+    single = fan_chart(summary, 0)
+    overlay = figs["Escalation paths: Iran toward Pakistan"]
+    for fig in (single, overlay):
+        assert "Recall ambassador" in fig.layout.yaxis.ticktext
+        assert "recall_ambassador" not in fig.layout.yaxis.ticktext
+    assert "Recall ambassador" in list(reach_chart(summary).data[0].x)
+    sankey = figs["Rung-to-rung transitions"].data[0]
+    assert "Recall ambassador (day d)" in sankey.node.label
+    assert "Recall ambassador" in figs["Day by rung"].data[0].y
+
+    def look(fig):  # type: ignore[no-untyped-def]
+        median = next(t for t in fig.data if "median" in (t.name or ""))
+        band = next(t for t in fig.data if t.fill == "tonexty" and "50%" in (t.name or ""))
+        return median.line.width, median.line.shape, band.line.shape, band.fillcolor
+
+    (w1, s1, b1, f1), (w2, s2, b2, f2) = look(single), look(overlay)
+    assert (w1, s1, b1) == (w2, s2, b2) == (w1, "hv", "hv")
+    assert f1 == "rgba(31,119,180,0.3)" == f2  # the first run's 50% band, same colour and alpha
+
+
+def test_day_axis_opens_on_the_active_days(runs: list[Path]) -> None:
+    import json
+
+    from sim.report import fan_chart
+
+    summary = json.loads((runs[0] / "summary.json").read_text())
+    days = len(summary["daily_rung_counts"][0])
+    fig = fan_chart(summary, 0)
+    lo, hi = fig.layout.xaxis.range
+    assert lo == -0.5 and hi < days - 1  # zoomed in
+    (menu,) = fig.layout.updatemenus
+    ranges = [b.args[0]["xaxis.range"] for b in menu.buttons]
+    assert ranges == [[lo, hi], [-0.5, days - 0.5]]  # the full horizon is one click away
+    # The menu sits between the title and the plot, not on the title.
+    assert menu.yanchor == "bottom" and menu.y >= 1 and fig.layout.title.yref == "container"
+
+
+def test_shared_plotly_js_is_written_once_beside_the_pages(
+    runs: list[Path], tmp_path: Path
+) -> None:
+    from sim.errors import ConfigError
+
+    inline = write_comparison(runs[:2], tmp_path / "inline.html")
+    a = write_comparison(runs[:2], tmp_path / "out" / "a.html", plotly_js="shared")
+    b = write_comparison(runs[1:], tmp_path / "out" / "b.html", plotly_js="shared")
+    js = tmp_path / "out" / "plotly.min.js"
+    assert js.is_file() and js.stat().st_size > 3e6
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.html", "b.html", js.name]
+    for page in (a, b):
+        html = page.read_text()
+        assert '<script src="plotly.min.js"' in html
+        assert page.stat().st_size < inline.stat().st_size - 3e6
+    assert "plotly.min.js" not in inline.read_text().split("<body>")[0]
+    with pytest.raises(ConfigError, match=r"report\.plotly_js"):
+        write_comparison(runs[:1], tmp_path / "bad" / "c.html", plotly_js="cdn")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_sweep_jobs_share_the_sweeps_plotly_js(tmp_path: Path) -> None:
+    from sim.report.html import write_run_report
+
+    job = make_run(tmp_path / "sweep", "0")
+    page = write_run_report(job, plotly_js="shared", shared_dir=tmp_path / "sweep")
+    assert '<script src="../plotly.min.js"' in page.read_text()
+    assert (tmp_path / "sweep" / "plotly.min.js").is_file()
+    assert not (job / "plotly.min.js").exists()

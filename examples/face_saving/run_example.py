@@ -25,7 +25,7 @@ def main(out: Path, replicates: int = 10_000) -> Path:
     example = apply_overlay(base, HERE / "scenario.yaml")
     for name, cfg in (("baseline", base), ("saudi_face_saving", example)):
         result = simulate(Settings.from_config(cfg), out / name, progress=False)
-        mark_complete(out / name, seconds=result.seconds)
+        mark_complete(out / name, result.settings.raw, seconds=result.seconds)
     return write_comparison([out / "baseline", out / "saudi_face_saving"], out / "report.html")
 
 

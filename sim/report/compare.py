@@ -1,15 +1,18 @@
 """Comparison reports: any set of runs and sweeps on one self-contained page.
 
-``write_comparison(paths, out_html)`` takes run directories and sweep roots (a sweep
-contributes its completed jobs and its table), and ``comparison_figures(...)`` returns the
-same figures as Plotly objects for notebooks. Runs without a ``status.json`` marking them
-complete are skipped with a warning.
+``write_comparison(paths, out_html)`` takes run directories and sweep roots, and
+``comparison_figures(...)`` returns the same figures as Plotly objects for notebooks. Runs
+without a ``status.json`` marking them complete are skipped with a warning.
+
+A sweep is told through its table, not job by job: its jobs are named by their swept values,
+ranked in one table by the headline outcome, and summed up in a sentence on the parameter
+that matters most; the path charts show all its jobs when few, else its best, middle and
+worst (:func:`sim.report.sweep_summary.featured`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,14 @@ from typing import Any
 import plotly.graph_objects as go
 
 from sim.report.figures import channel_label, observed_sentence
-from sim.report.html import Section, render_page
+from sim.report.html import (
+    Section,
+    check_plotly_js,
+    render_page,
+    shared_plotly_src,
+    write_atomic_text,
+    write_shared_plotly,
+)
 from sim.report.network import relations_network
 from sim.report.scenario_figures import (
     fan_overlay,
@@ -27,6 +37,7 @@ from sim.report.scenario_figures import (
 )
 from sim.report.sources import Run, Sweep, load_sources, run_label
 from sim.report.sweep_figures import sweep_figures
+from sim.report.sweep_summary import featured, ranked_table, sweep_sentences
 
 
 def config_diff(runs: Sequence[Run]) -> dict[str, Any]:
@@ -34,7 +45,7 @@ def config_diff(runs: Sequence[Run]) -> dict[str, Any]:
     keys = sorted(set().union(*(r.config for r in runs)))
     rows = []
     for k in keys:
-        if k.startswith(("scenario.", "hydra.")):
+        if k.startswith(("scenario.", "hydra.", "design.")):
             continue
         vals = [r.config.get(k, "—") for r in runs]
         if len({json.dumps(v, sort_keys=True, default=str) for v in vals}) > 1:
@@ -79,23 +90,33 @@ def summary_sentences(runs: Sequence[Run]) -> list[str]:
 
 def comparison_sections(runs: Sequence[Run], sweeps: Sequence[Sweep]) -> list[Section]:
     """Every figure of the comparison page, with headings and captions."""
+    shown = featured(runs)
+    labels = [run_label(r, runs) for r in shown]
+    some = (
+        ""
+        if len(shown) == len(runs)
+        else " Of a sweep with many jobs, its best, middle and worst job (by the chance of "
+        "de-escalating within a week) are shown; the ranked table lists them all."
+    )
     sections = [
         Section(
             "Outcomes compared",
             "Each dot is a scenario's estimate over its replicates, with a 95% "
             "interval (Wilson for probabilities, normal for means, order statistics "
-            "for medians).",
-            outcome_comparison(runs),
+            "for medians)." + some,
+            outcome_comparison(shown, labels),
         )
     ]
-    for c in range(len(runs[0].summary["channels"])):
-        ch = runs[0].summary["channels"][c]
+    first = shown[0].summary
+    for c in range(len(first["channels"])):
         sections.append(
             Section(
-                f"Escalation paths: {channel_label(runs[0].summary, ch)}",
+                f"Escalation paths: {channel_label(first, first['channels'][c])}",
                 "Median rung per day for each scenario, with the band holding the "
-                f"middle 50% of replicates{observed_sentence(runs[0].summary, ch)}.",
-                fan_overlay(runs, c),
+                f"middle 50% of replicates{observed_sentence(first, first['channels'][c])}. "
+                "The chart opens on the days where something happens; the button on the right "
+                "shows the whole horizon." + some,
+                fan_overlay(shown, c, labels),
             )
         )
     sections.append(
@@ -103,14 +124,14 @@ def comparison_sections(runs: Sequence[Run], sweeps: Sequence[Sweep]) -> list[Se
             "Rung-to-rung transitions",
             "How episodes move from one day's rung to the next (choose the scenario "
             "in the menu); quiet days (none to none) are left out.",
-            transitions_sankey(runs),
+            transitions_sankey(shown, labels),
         )
     )
     sections.append(
         Section(
             "Day by rung",
             "The share of state-days on each rung, day by day (choose the scenario in the menu).",
-            occupancy_heatmap(runs),
+            occupancy_heatmap(shown, labels),
         )
     )
     sections.append(
@@ -119,7 +140,7 @@ def comparison_sections(runs: Sequence[Run], sweeps: Sequence[Sweep]) -> list[Se
             "Who borders, hosts, attacks and holds leverage "
             "over whom; the border's thickness grows with the hostility left at the "
             "end of the run (hover for values).",
-            relations_network(runs[0]),
+            relations_network(shown[0]),
         )
     )
     for sw in sweeps:
@@ -135,12 +156,17 @@ def comparison_figures(paths: Iterable[str | Path]) -> dict[str, go.Figure]:
     return {s.title: s.figure for s in comparison_sections(runs, sweeps)}
 
 
-def comparison_page(paths: Iterable[str | Path]) -> str:
-    """The comparison page as HTML text."""
+def comparison_page(paths: Iterable[str | Path], plotly_src: str | None = None) -> str:
+    """The comparison page as HTML text (``plotly_src``: see :func:`render_page`)."""
     runs, sweeps = load_sources(paths)
     if not runs:
         raise ValueError("no complete runs to compare")
-    tables = [config_diff(runs)]
+    lone = [r for r in runs if r.sweep is None]
+    intro = summary_sentences(lone) if lone else []
+    tables = [config_diff(lone)] if len(lone) > 1 else []
+    for sw in sweeps:
+        intro += sweep_sentences(sw)
+        tables.append(ranked_table(sw))
     failed = [
         (sw.path.name, r)
         for sw in sweeps
@@ -157,20 +183,25 @@ def comparison_page(paths: Iterable[str | Path]) -> str:
                 ],
             }
         )
-    return render_page(
-        "Escalation scenarios compared",
-        summary_sentences(runs),
-        comparison_sections(runs, sweeps),
-        tables,
-    )
+    title = "Escalation scenarios compared" if lone or len(sweeps) != 1 else "Escalation sweep"
+    return render_page(title, intro, comparison_sections(runs, sweeps), tables, plotly_src)
 
 
-def write_comparison(paths: Iterable[str | Path], out_html: str | Path) -> Path:
-    """Write the comparison page (atomically) and return its path."""
+def write_comparison(
+    paths: Iterable[str | Path], out_html: str | Path, plotly_js: str = "inline"
+) -> Path:
+    """Write the comparison page (atomically) and return its path.
+
+    Args:
+        paths: Run directories and sweep roots.
+        out_html: The page to write.
+        plotly_js: ``inline`` (plotly.js inside the page) or ``shared`` (``plotly.min.js``
+            written once beside the page and referenced by a relative path).
+    """
     out = Path(out_html)
-    html = comparison_page(paths)
+    shared = check_plotly_js(plotly_js) == "shared"
+    html = comparison_page(paths, shared_plotly_src(out.parent, out) if shared else None)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    if shared:
+        write_shared_plotly(out.parent)
+    return write_atomic_text(out, html)

@@ -13,29 +13,107 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-BANDS = ((0.05, 0.95, "90% of replicates"), (0.25, 0.75, "50% of replicates"))
+from sim.report.layout import (
+    BAND_ALPHA,
+    MEDIAN_WIDTH,
+    add_day_zoom,
+    quantile_rows,
+    rgba,
+    rung_labels,
+    style,
+)
+
+BANDS = ((0.05, 0.95, 90), (0.25, 0.75, 50))
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
-def add_band(fig: go.Figure, x: Any, lower: Any, upper: Any, fill: str, name: str) -> None:
-    """A shaded band between two lines (lower trace, then upper with fill="tonexty")."""
+def add_band(
+    fig: go.Figure,
+    x: Any,
+    lower: Any,
+    upper: Any,
+    fill: str,
+    name: str,
+    group: str | None = None,
+    shape: str = "hv",
+    legend: bool = True,
+) -> None:
+    """A shaded band between two lines (lower trace, then upper with fill="tonexty").
+
+    Daily values are drawn as steps (``shape="hv"``), like the median over them, so that a
+    band and its median change on the same day.
+    """
     fig.add_trace(
         go.Scatter(
-            x=x, y=lower, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+            x=x,
+            y=lower,
+            mode="lines",
+            line={"width": 0, "shape": shape},
+            showlegend=False,
+            hoverinfo="skip",
+            legendgroup=group,
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=x, y=upper, mode="lines", line={"width": 0}, fill="tonexty", fillcolor=fill, name=name
+            x=x,
+            y=upper,
+            mode="lines",
+            line={"width": 0, "shape": shape},
+            fill="tonexty",
+            fillcolor=fill,
+            name=name,
+            legendgroup=group,
+            showlegend=legend,
         )
     )
 
 
-def _quantile_rows(counts: np.ndarray, q: float) -> np.ndarray:
-    """Per-day q-quantile of rung indices given per-day histograms (days, rungs)."""
-    cum = np.cumsum(counts, axis=1)
-    target = q * cum[:, -1:]
-    return (cum < target).sum(axis=1).astype(float)
+def add_fan(
+    fig: go.Figure,
+    days: Any,
+    quantile: Any,
+    colour: str,
+    prefix: str = "",
+    widths: tuple[int, ...] = (90, 50),
+    hover: Any = None,
+) -> None:
+    """Median and bands of daily values, drawn alike in every chart.
+
+    Args:
+        fig: The figure to draw into.
+        days: The x values.
+        quantile: ``q -> y values`` of the q-quantile over replicates.
+        colour: Hex colour of the median; the bands are the same colour, lighter.
+        prefix: Legend prefix (a run's label on charts that overlay runs).
+        widths: Which bands to draw (90 and/or 50: the % of replicates they hold).
+        hover: Hover text of the median (rung labels).
+    """
+    group = prefix or None
+    lead = f"{prefix}: " if prefix else ""
+    for lo, hi, width in BANDS:
+        if width in widths:
+            add_band(
+                fig,
+                days,
+                quantile(lo),
+                quantile(hi),
+                rgba(colour, BAND_ALPHA[width]),
+                f"{lead}{width}% of replicates",
+                group,
+                legend=not prefix,  # a run's band toggles with its median (one entry a run)
+            )
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=quantile(0.5),
+            mode="lines",
+            line={"color": colour, "width": MEDIAN_WIDTH, "shape": "hv"},
+            name=f"{prefix} (median, 50% band)" if prefix else "median",
+            legendgroup=group,
+            text=hover,
+        )
+    )
 
 
 def _state_axis(summary: dict[str, Any]) -> tuple[list[str], np.ndarray]:
@@ -47,6 +125,26 @@ def _state_axis(summary: dict[str, Any]) -> tuple[list[str], np.ndarray]:
         return [lad["names"][i] for i in keep], np.asarray(lad["state_position"])
     pos = np.searchsorted(keep, np.arange(len(lad["names"])))
     return [lad["names"][i] for i in keep], np.minimum(pos, len(keep) - 1)
+
+
+def state_labels(summary: dict[str, Any]) -> list[str]:
+    """Human labels of the rungs states can take, bottom to top of the path charts' y axis."""
+    names, _ = _state_axis(summary)
+    labels = rung_labels(summary)
+    return [labels[n] for n in names]
+
+
+def rung_axis(summary: dict[str, Any]) -> dict[str, Any]:
+    """The y axis of path charts: one tick per state rung, labelled in words."""
+    labels = state_labels(summary)
+    return {
+        "title": "rung of the escalation ladder",
+        "tickmode": "array",
+        "tickvals": list(range(len(labels))),
+        "ticktext": labels,
+        "range": [-0.5, len(labels) - 0.5],
+        "automargin": True,
+    }
 
 
 def observed_name(summary: dict[str, Any]) -> str:
@@ -82,11 +180,30 @@ def channel_label(summary: dict[str, Any], channel: str) -> str:
     return f"{labels.get(a, a)} toward {labels.get(b, b)}"
 
 
+def observed_trace(summary: dict[str, Any], channel: str, y_of: Any) -> go.Scatter | None:
+    """The observed sequence of one directed pair (``y_of``: rung indices -> y values)."""
+    observed = summary.get("observed", {}).get(channel)
+    if not observed:
+        return None
+    lad = summary["ladder"]
+    labels = rung_labels(summary)
+    idx = [lad["names"].index(r) for r in observed]
+    return go.Scatter(
+        x=list(range(len(observed))),
+        y=y_of(np.asarray(idx)),
+        mode="lines+markers",
+        line={"color": "black", "dash": "dot"},
+        marker={"size": 10, "symbol": "diamond"},
+        text=[labels[r] for r in observed],
+        name=observed_name(summary),
+    )
+
+
 def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.Figure:
     """Escalation fan chart of one directed pair of states.
 
     Median and 50%/90% bands of the daily rung over replicates, with the
-    episode's observed sequence drawn on top.
+    episode's observed sequence drawn on top; the day axis opens on the active days.
 
     Args:
         summary: A run's summary.
@@ -100,78 +217,49 @@ def fan_chart(summary: dict[str, Any], channel: int, scale: str = "rung") -> go.
     gold = np.asarray(lad["goldstein"])
     name = summary["channels"][channel]
     _, pos = _state_axis(summary)
+    labels = list(rung_labels(summary).values())
 
     def tr(q: float) -> np.ndarray:
         # Goldstein falls as rungs rise, so its q-quantile is the (1-q) rung quantile.
         if scale == "goldstein":
-            return gold[_quantile_rows(counts, 1 - q).astype(int)]
-        return pos[_quantile_rows(counts, q).astype(int)]
+            return gold[quantile_rows(counts, 1 - q).astype(int)]
+        return pos[quantile_rows(counts, q).astype(int)]
 
     fig = go.Figure()
-    for (lo, hi, label), alpha in zip(BANDS, (0.18, 0.35), strict=True):
-        add_band(fig, days, tr(lo), tr(hi), f"rgba(31,119,180,{alpha})", label)
-    fig.add_trace(
-        go.Scatter(
-            x=days,
-            y=tr(0.5),
-            mode="lines",
-            line={"color": COLOURS[0], "width": 3},
-            name="median",
-            line_shape="hv",
-        )
+    median = quantile_rows(counts, 0.5).astype(int)
+    add_fan(fig, days, tr, COLOURS[0], hover=[labels[r] for r in median])
+    observed = observed_trace(
+        summary, name, gold.__getitem__ if scale == "goldstein" else pos.__getitem__
     )
-    observed = summary.get("observed", {}).get(name)
-    if observed:
-        idx = [lad["names"].index(r) for r in observed]
-        y = gold[idx] if scale == "goldstein" else pos[idx]
-        fig.add_trace(
-            go.Scatter(
-                x=list(range(len(observed))),
-                y=y,
-                mode="lines+markers",
-                line={"color": "black", "dash": "dot"},
-                marker={"size": 10, "symbol": "diamond"},
-                text=observed,
-                name=observed_name(summary),
-            )
-        )
-    _axes(fig, summary, scale)
-    fig.update_layout(
-        title=f"{channel_label(summary, name)}: "
-        + ("rung by day" if scale == "rung" else "Goldstein score by day")
+    if observed is not None:
+        fig.add_trace(observed)
+    _axes(
+        fig,
+        summary,
+        scale,
+        f"{channel_label(summary, name)}: "
+        + ("rung by day" if scale == "rung" else "Goldstein score by day"),
     )
     return fig
 
 
-def _axes(fig: go.Figure, summary: dict[str, Any], scale: str) -> None:
+def _axes(fig: go.Figure, summary: dict[str, Any], scale: str, title: str) -> None:
     fig.update_xaxes(title=day_axis_title(summary))
     if scale == "goldstein":
         fig.update_yaxes(
             title="Goldstein score (-10 conflict, +10 cooperation)", range=[-10.5, 10.5]
         )
     else:
-        names, _ = _state_axis(summary)
-        ticks = list(range(len(names)))
-        fig.update_yaxes(
-            title="rung of the escalation ladder",
-            tickmode="array",
-            tickvals=ticks,
-            ticktext=names,
-            range=[-0.5, len(ticks) - 0.5],
-        )
-    fig.update_layout(
-        template="plotly_white",
-        height=420,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-    )
+        fig.update_yaxes(**rung_axis(summary))
+    style(fig, title, 420, legend_below=True)
+    add_day_zoom(fig, [summary])
 
 
 def sample_paths(summary: dict[str, Any], channel: int, k: int = 8) -> go.Figure:
     """A handful of individual replicates' paths for one directed pair."""
-    lad = summary["ladder"]
     name = summary["channels"][channel]
     _, pos = _state_axis(summary)
+    labels = list(rung_labels(summary).values())
     fig = go.Figure()
     for i, (rep, paths) in enumerate(list(summary.get("sample_paths", {}).items())[:k]):
         path = paths[channel]
@@ -182,39 +270,36 @@ def sample_paths(summary: dict[str, Any], channel: int, k: int = 8) -> go.Figure
                 mode="lines+markers",
                 line_shape="hv",
                 name=f"replicate {rep}",
-                text=[lad["names"][r] for r in path],
+                text=[labels[r] for r in path],
                 line={"color": COLOURS[i % len(COLOURS)], "width": 1.5},
                 marker={"size": 5},
                 opacity=0.8,
             )
         )
-    _axes(fig, summary, "rung")
-    fig.update_layout(title=f"{channel_label(summary, name)}: sample paths")
+    _axes(fig, summary, "rung", f"{channel_label(summary, name)}: sample paths")
     return fig
 
 
 def reach_chart(summary: dict[str, Any]) -> go.Figure:
     """P(reaching each rung) with 95% intervals."""
     reach = summary["metrics"]["p_reach_rung"]
+    labels = rung_labels(summary)
     names = list(reach)
     est = np.array([reach[n]["estimate"] for n in names])
     lo = np.array([reach[n]["lower"] for n in names])
     hi = np.array([reach[n]["upper"] for n in names])
     fig = go.Figure(
         go.Bar(
-            x=names,
+            x=[labels.get(n, n) for n in names],
             y=est,
             error_y={"type": "data", "symmetric": False, "array": hi - est, "arrayminus": est - lo},
             marker_color=COLOURS[0],
         )
     )
+    style(fig, "Probability that a state reaches each rung", 380)
     fig.update_layout(
-        template="plotly_white",
-        height=360,
-        title="Probability that a state reaches each rung",
-        yaxis={"title": "probability", "range": [0, 1.05]},
-        xaxis={"title": "rung"},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        yaxis={"title": "probability", "range": [0, 1.05], "tickformat": ".0%"},
+        xaxis={"title": "rung", "automargin": True},
     )
     return fig
 
@@ -234,14 +319,13 @@ def deescalation_chart(summary: dict[str, Any]) -> go.Figure:
     cum = np.cumsum(counts)
     bands = np.array([wilson(c, n)[1:] for c in cum])
     fig = go.Figure()
-    add_band(fig, days, bands[:, 0], bands[:, 1], "rgba(44,160,44,0.25)", "95% interval")
+    add_band(fig, days, bands[:, 0], bands[:, 1], rgba(COLOURS[2], BAND_ALPHA[50]), "95% interval")
     fig.add_trace(
         go.Scatter(
             x=days,
             y=cum / n,
             mode="lines",
-            line={"color": COLOURS[2], "width": 3},
-            line_shape="hv",
+            line={"color": COLOURS[2], "width": MEDIAN_WIDTH, "shape": "hv"},
             name="P(de-escalated by day k)",
         )
     )
@@ -254,13 +338,10 @@ def deescalation_chart(summary: dict[str, Any]) -> go.Figure:
             marker_color=COLOURS[0],
         )
     )
+    style(fig, "De-escalation over time", 380, legend_below=True)
     fig.update_layout(
-        template="plotly_white",
-        height=360,
-        title="De-escalation over time",
-        xaxis={"title": "day k"},
-        yaxis={"title": "probability", "range": [0, 1.05]},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+        xaxis={"title": day_axis_title(summary)},
+        yaxis={"title": "probability", "range": [0, 1.05], "tickformat": ".0%"},
     )
+    add_day_zoom(fig, [summary], quantiles=(), agreements=True)
     return fig

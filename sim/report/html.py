@@ -1,8 +1,10 @@
-"""Self-contained HTML pages from Plotly figures and a Jinja2 template.
+"""HTML pages from Plotly figures and a Jinja2 template.
 
-plotly.js is embedded once (in the first figure), so the page opens offline;
-every figure has a fixed ``div_id`` so the same summary gives the same bytes.
-All text reaches the page through Jinja2 with autoescaping on.
+By default plotly.js is embedded once (in the first figure), so the page opens offline on
+its own; with ``report.plotly_js=shared`` it is written once as ``plotly.min.js`` beside the
+page(s) and referenced by a relative path, so several reports in a folder share one copy
+(4.6 MB less each). Every figure has a fixed ``div_id`` so the same summary gives the same
+bytes. All text reaches the page through Jinja2 with autoescaping on.
 """
 
 from __future__ import annotations
@@ -16,18 +18,71 @@ from typing import Any
 import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from sim.folders import write_text
 from sim.report import figures
+from sim.report.layout import rung_labels
 
 PLOTLY_CONFIG = {"showSendToCloud": False, "displaylogo": False, "responsive": True}
 
 
+#: Where plotly.js goes: inside each page, or once in a file beside the pages.
+PLOTLY_JS_MODES = ("inline", "shared")
+PLOTLY_JS_FILE = "plotly.min.js"
+
+
 @dataclass
 class Section:
-    """One figure with its heading and a sentence or two under it."""
+    """One figure with its heading, a sentence or two under it, and optionally a table.
+
+    Attributes:
+        title: Heading.
+        caption: Sentences under the figure.
+        figure: The Plotly figure.
+        table: ``{"title", "header", "rows"}`` shown under the caption.
+        warning: A plain warning shown above the figure.
+    """
 
     title: str
     caption: str
     figure: go.Figure
+    table: dict[str, Any] | None = None
+    warning: str | None = None
+
+
+def check_plotly_js(mode: Any) -> str:
+    """``report.plotly_js`` if valid.
+
+    Raises:
+        ConfigError: Naming the field, for any other value.
+    """
+    from sim.errors import ConfigError
+
+    if mode not in PLOTLY_JS_MODES:
+        raise ConfigError(f"report.plotly_js: {mode!r} is not one of {', '.join(PLOTLY_JS_MODES)}")
+    return str(mode)
+
+
+def write_atomic_text(path: Path, text: str) -> Path:
+    """Write a text file through a temporary name and a rename (no temp file left on failure)."""
+    write_text(path, text)
+    return path
+
+
+def shared_plotly_src(folder: Path, page: Path) -> str:
+    """The relative path from ``page`` to the shared ``plotly.min.js`` in ``folder``."""
+    return Path(os.path.relpath(folder / PLOTLY_JS_FILE, page.parent)).as_posix()
+
+
+def write_shared_plotly(folder: Path) -> Path:
+    """Write ``plotly.min.js`` into ``folder``, unless the same file is already there."""
+    from plotly.offline import get_plotlyjs
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / PLOTLY_JS_FILE
+    js = get_plotlyjs()
+    if not target.is_file() or target.read_text(encoding="utf-8") != js:
+        write_atomic_text(target, js)
+    return target
 
 
 def _env() -> Environment:
@@ -40,7 +95,11 @@ def _env() -> Environment:
 
 
 def render_page(
-    title: str, intro: list[str], sections: list[Section], tables: list[dict[str, Any]]
+    title: str,
+    intro: list[str],
+    sections: list[Section],
+    tables: list[dict[str, Any]],
+    plotly_src: str | None = None,
 ) -> str:
     """Render a page.
 
@@ -49,17 +108,30 @@ def render_page(
         intro: Paragraphs of the summary in words.
         sections: Figures, in order.
         tables: Each ``{"title": str, "header": [...], "rows": [[...], ...]}``.
+        plotly_src: Relative path of a shared ``plotly.min.js``; None embeds plotly.js.
     """
     blocks = []
     for i, s in enumerate(sections):
         html = s.figure.to_html(
-            full_html=False, include_plotlyjs=(i == 0), div_id=f"fig-{i}", config=PLOTLY_CONFIG
+            full_html=False,
+            include_plotlyjs=(i == 0 and plotly_src is None),
+            div_id=f"fig-{i}",
+            config=PLOTLY_CONFIG,
         )
-        blocks.append({"title": s.title, "caption": s.caption, "html": html, "id": f"fig-{i}"})
+        blocks.append(
+            {
+                "title": s.title,
+                "caption": s.caption,
+                "html": html,
+                "id": f"fig-{i}",
+                "table": s.table,
+                "warning": s.warning,
+            }
+        )
     return (
         _env()
         .get_template("page.html.j2")
-        .render(title=title, intro=intro, sections=blocks, tables=tables)
+        .render(title=title, intro=intro, sections=blocks, tables=tables, plotly_src=plotly_src)
     )
 
 
@@ -69,8 +141,8 @@ def _fmt(p: dict[str, float], pct: bool = True) -> str:
     return f"{p['estimate']:.1f} [{p['lower']:.1f}–{p['upper']:.1f}]"
 
 
-def run_page(summary: dict[str, Any]) -> str:
-    """The single-run report of one scenario."""
+def run_page(summary: dict[str, Any], plotly_src: str | None = None) -> str:
+    """The single-run report of one scenario (``plotly_src``: see :func:`render_page`)."""
     m = summary["metrics"]
     scen = summary.get("scenario", {})
     name = scen.get("title") or scen.get("name", "run")
@@ -162,7 +234,10 @@ def run_page(summary: dict[str, Any]) -> str:
         ["P(never de-escalated)", _fmt(m["p_never_deescalated"])],
         ["Days to de-escalation (median)", _fmt(m["days_to_deescalation_median"], pct=False)],
         ["P(strike on state forces or worse)", _fmt(m["p_reach_state_forces_or_worse"])],
-        ["Median peak rung", m["peak_rung_median"]],
+        [
+            "Median peak rung",
+            rung_labels(summary).get(m["peak_rung_median"], m["peak_rung_median"]),
+        ],
         ["Casualties (mean)", _fmt(m["casualties_mean"], pct=False)],
         [
             "Casualties (median; 90% of episodes within)",
@@ -182,16 +257,31 @@ def run_page(summary: dict[str, Any]) -> str:
         }
     ]
     title = f"Escalation report: {name}" + (f" ({ep['name']})" if ep.get("name") else "")
-    return render_page(title, [p for p in intro if p], sections, tables)
+    return render_page(title, [p for p in intro if p], sections, tables, plotly_src)
 
 
-def write_run_report(run_dir: str | Path, summary: dict[str, Any] | None = None) -> Path:
-    """Write ``report.html`` into a run directory (atomically) and return its path."""
+def write_run_report(
+    run_dir: str | Path,
+    summary: dict[str, Any] | None = None,
+    plotly_js: str = "inline",
+    shared_dir: str | Path | None = None,
+) -> Path:
+    """Write ``report.html`` into a run directory (atomically) and return its path.
+
+    Args:
+        run_dir: The run directory.
+        summary: Its summary (read from ``summary.json`` if not given).
+        plotly_js: ``inline`` (plotly.js inside the page) or ``shared`` (``plotly.min.js``
+            in ``shared_dir``, by default the run directory, referenced by a relative path).
+        shared_dir: Where the shared ``plotly.min.js`` goes (a sweep's root for its jobs).
+    """
     path = Path(run_dir)
     if summary is None:
         summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
     out = path / "report.html"
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(run_page(summary), encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    if check_plotly_js(plotly_js) == "inline":
+        return write_atomic_text(out, run_page(summary))
+    folder = Path(shared_dir) if shared_dir is not None else path
+    html = run_page(summary, shared_plotly_src(folder, out))
+    write_shared_plotly(folder)
+    return write_atomic_text(out, html)

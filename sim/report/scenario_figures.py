@@ -10,14 +10,16 @@ from plotly.subplots import make_subplots
 
 from sim.report.figures import (
     COLOURS,
-    _quantile_rows,
     _state_axis,
-    add_band,
+    add_fan,
     channel_label,
     day_axis_title,
-    observed_name,
+    observed_trace,
+    rung_axis,
+    state_labels,
 )
-from sim.report.sources import Run, run_label
+from sim.report.layout import add_day_zoom, add_menu, menu, quantile_rows, rung_labels, style
+from sim.report.sources import Run
 
 #: Outcomes compared across runs: (metric key, day key or None, title, axis title, percent).
 OUTCOMES: tuple[tuple[str, str | None, str, str, bool], ...] = (
@@ -35,69 +37,52 @@ OUTCOMES: tuple[tuple[str, str | None, str, str, bool], ...] = (
 )
 
 
-def fan_overlay(runs: Sequence[Run], channel: int) -> go.Figure:
-    """Medians and 50% bands of one directed pair for every run, observed episode on top."""
+def fan_overlay(runs: Sequence[Run], channel: int, labels: Sequence[str]) -> go.Figure:
+    """Medians and 50% bands of one directed pair for every run, observed episode on top.
+
+    Args:
+        runs: The runs to overlay.
+        channel: Index into each summary's ``channels``.
+        labels: Each run's name in the legend.
+    """
     first = runs[0].summary
-    names, pos = _state_axis(first)
+    _, pos = _state_axis(first)
+    names = list(rung_labels(first).values())
     fig = go.Figure()
-    for i, run in enumerate(runs):
-        s = run.summary
-        counts = np.asarray(s["daily_rung_counts"][channel], dtype=float)
-        days = np.arange(counts.shape[0])
-        colour = COLOURS[i % len(COLOURS)]
-        rgb = tuple(int(colour[k : k + 2], 16) for k in (1, 3, 5))
-        lo = pos[_quantile_rows(counts, 0.25).astype(int)]
-        hi = pos[_quantile_rows(counts, 0.75).astype(int)]
-        add_band(fig, days, lo, hi, f"rgba{(*rgb, 0.15)}", f"{run_label(run, runs)}: 50% band")
-        fig.add_trace(
-            go.Scatter(
-                x=days,
-                y=pos[_quantile_rows(counts, 0.5).astype(int)],
-                mode="lines",
-                line_shape="hv",
-                line={"color": colour, "width": 2.5},
-                name=f"{run_label(run, runs)}: median",
-            )
+    for i, (run, label) in enumerate(zip(runs, labels, strict=True)):
+        counts = np.asarray(run.summary["daily_rung_counts"][channel], dtype=float)
+        median = quantile_rows(counts, 0.5).astype(int)
+        add_fan(
+            fig,
+            np.arange(counts.shape[0]),
+            lambda q, c=counts: pos[quantile_rows(c, q).astype(int)],
+            COLOURS[i % len(COLOURS)],
+            prefix=label,
+            widths=(50,),
+            hover=[names[r] for r in median],
         )
     ch = first["channels"][channel]
-    observed = first.get("observed", {}).get(ch)
-    if observed:
-        idx = [first["ladder"]["names"].index(r) for r in observed]
-        fig.add_trace(
-            go.Scatter(
-                x=list(range(len(observed))),
-                y=pos[idx],
-                mode="lines+markers",
-                line={"color": "black", "dash": "dot"},
-                marker={"size": 10, "symbol": "diamond"},
-                name=observed_name(first),
-            )
-        )
-    ticks = list(range(len(names)))
+    observed = observed_trace(first, ch, pos.__getitem__)
+    if observed is not None:
+        fig.add_trace(observed)
+    style(fig, f"{channel_label(first, ch)}: median rung by day, per scenario", 520)
     fig.update_layout(
-        template="plotly_white",
-        height=460,
-        title=f"{channel_label(first, ch)}: median rung by day, per scenario",
         xaxis={"title": day_axis_title(first)},
-        yaxis={
-            "title": "rung of the escalation ladder",
-            "tickmode": "array",
-            "tickvals": ticks,
-            "ticktext": names,
-            "range": [-0.5, len(ticks) - 0.5],
-        },
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"font": {"size": 10}},
+        yaxis=rung_axis(first),
+        # Below the plot: long sweep labels on the right would squeeze the days.
+        legend={"font": {"size": 11}, "orientation": "h", "y": -0.18, "yanchor": "top"},
     )
+    add_day_zoom(fig, [r.summary for r in runs], quantiles=(0.25, 0.5, 0.75))
     return fig
 
 
-def outcome_comparison(runs: Sequence[Run]) -> go.Figure:
+def outcome_comparison(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
     """The outcome metrics of every run with their 95% intervals."""
     fig = make_subplots(
         rows=1, cols=len(OUTCOMES), subplot_titles=[o[2] for o in OUTCOMES], horizontal_spacing=0.06
     )
-    labels = [run_label(r, runs) for r in runs]
+    labels = [_wrap(lab) for lab in labels]
+    lines = max(lab.count("<br>") + 1 for lab in labels)
     for j, (key, day, _, axis, pct) in enumerate(OUTCOMES, start=1):
         est, lo, hi = [], [], []
         for r in runs:
@@ -123,14 +108,26 @@ def outcome_comparison(runs: Sequence[Run]) -> go.Figure:
             fig.update_yaxes(showticklabels=False, row=1, col=j)
     fig.update_layout(
         template="plotly_white",
-        height=140 + 32 * len(runs),
+        height=140 + (18 + 14 * lines) * len(runs),
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
+    fig.update_yaxes(automargin=True, autorange="reversed")
     return fig
 
 
+def _wrap(label: str, width: int = 48) -> str:
+    """A long label (a sweep job's values) over several lines, broken after commas."""
+    out: list[str] = []
+    for part in label.split(", "):
+        if out and len(out[-1]) + len(part) + 2 <= width:
+            out[-1] += f", {part}"
+        else:
+            out.append(part)
+    return ",<br>".join(out)
+
+
 def _selector(fig: go.Figure, labels: Sequence[str], per_run: int) -> None:
-    """Show one run's traces at a time, with a dropdown to switch."""
+    """Show one run's traces at a time, with a dropdown (under the title) to switch."""
     n = len(labels)
     for k, tr in enumerate(fig.data):
         tr.visible = k < per_run
@@ -143,13 +140,14 @@ def _selector(fig: go.Figure, labels: Sequence[str], per_run: int) -> None:
             }
             for i, lab in enumerate(labels)
         ]
-        fig.update_layout(updatemenus=[{"buttons": buttons, "x": 0, "y": 1.15, "xanchor": "left"}])
+        add_menu(fig, menu(buttons, right=False, kind="dropdown"))
 
 
-def transitions_sankey(runs: Sequence[Run]) -> go.Figure:
+def transitions_sankey(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
     """Rung-to-rung transitions between consecutive days (states, both directions)."""
     first = runs[0].summary
     names = first["ladder"]["names"]
+    words = list(rung_labels(first).values())
     none = names.index("none") if "none" in names else -1
     fig = go.Figure()
     for run in runs:
@@ -163,7 +161,7 @@ def transitions_sankey(runs: Sequence[Run]) -> go.Figure:
             go.Sankey(
                 arrangement="snap",
                 node={
-                    "label": [f"{n} (day d)" for n in names] + [f"{n} (day d+1)" for n in names],
+                    "label": [f"{w} (day d)" for w in words] + [f"{w} (day d+1)" for w in words],
                     "pad": 8,
                     "thickness": 12,
                 },
@@ -174,16 +172,12 @@ def transitions_sankey(runs: Sequence[Run]) -> go.Figure:
                 },
             )
         )
-    _selector(fig, [run_label(r, runs) for r in runs], 1)
-    fig.update_layout(
-        height=520,
-        title="From one day's rung to the next (both states, all days)",
-        margin={"l": 10, "r": 10, "t": 80, "b": 10},
-    )
+    _selector(fig, labels, 1)
+    style(fig, "From one day's rung to the next (both states, all days)", 560, menus=len(runs) > 1)
     return fig
 
 
-def occupancy_heatmap(runs: Sequence[Run]) -> go.Figure:
+def occupancy_heatmap(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
     """Share of replicates on each rung each day (both states summed)."""
     first = runs[0].summary
     names, _ = _state_axis(first)
@@ -196,20 +190,18 @@ def occupancy_heatmap(runs: Sequence[Run]) -> go.Figure:
             go.Heatmap(
                 z=share.T,
                 x=list(range(share.shape[0])),
-                y=names,
+                y=state_labels(first),
                 colorscale="Blues",
                 zmin=0,
                 zmax=1,
                 colorbar={"title": "share", "tickformat": ".0%"},
             )
         )
-    _selector(fig, [run_label(r, runs) for r in runs], 1)
+    _selector(fig, labels, 1)
+    style(fig, "Where the states are, day by day", 480, menus=len(runs) > 1)
     fig.update_layout(
-        template="plotly_white",
-        height=460,
-        title="Where the states are, day by day",
         xaxis={"title": day_axis_title(runs[0].summary)},
-        yaxis={"title": "rung"},
-        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        yaxis={"title": "rung", "automargin": True},
     )
+    add_day_zoom(fig, [r.summary for r in runs])
     return fig

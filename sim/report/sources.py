@@ -12,6 +12,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from sim.errors import ConfigError
+from sim.folders import config_digest, is_complete
+
 log = logging.getLogger(__name__)
 
 
@@ -23,6 +26,13 @@ class Run:
     path: Path
     summary: dict[str, Any]
     config: dict[str, Any]
+    sweep: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The swept values of a sweep's job (``generosity = 0.5, scenario = no_mediation``)."""
+        return ", ".join(f"{short} = {fmt_value(v)}" for short, v in self.values.items())
 
     @property
     def title(self) -> str:
@@ -39,6 +49,40 @@ class Sweep:
     table: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def swept(self) -> list[str]:
+        """The table's columns that vary: the swept parameters, and the scenario if it does."""
+        params = [p for p in self.meta.get("parameters", []) if p in self.table.columns]
+        done = self.table[self.table["status"] == "complete"]
+        if "scenario" in done and done["scenario"].astype(str).nunique() > 1:
+            params.append("scenario")
+        return params
+
+    @property
+    def short(self) -> dict[str, str]:
+        """Each swept column's short name (``actors.iran.policy.generosity`` -> ``generosity``)."""
+        return short_names(self.swept)
+
+
+def short_names(keys: Sequence[str]) -> dict[str, str]:
+    """The shortest dotted tail of each key that no other key ends with."""
+    out = {}
+    for key in keys:
+        parts = key.split(".")
+        for k in range(1, len(parts) + 1):
+            tail = ".".join(parts[-k:])
+            if not any(o != key and (o == tail or o.endswith("." + tail)) for o in keys):
+                break
+        out[key] = tail
+    return out
+
+
+def fmt_value(v: Any) -> str:
+    """A swept value in few digits (0.1554653 -> 0.155; 6 -> 6; text as it is)."""
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
+
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -53,21 +97,70 @@ def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _complete(path: Path) -> bool:
+#: What the pages read from a run's summary.json, and the type each must have.
+SUMMARY_KEYS: dict[str, type | tuple[type, ...]] = {
+    "metrics": dict,
+    "ladder": dict,
+    "channels": list,
+    "daily_rung_counts": list,
+    "deescalation_day_counts": list,
+    "transitions": list,
+}
+
+
+def is_complete_run(path: Path) -> bool:
+    """Whether ``path`` holds a complete run: a marker vouching for its ``config.yaml``."""
     try:
-        return json.loads((path / "status.json").read_text())["status"] == "complete"
-    except (OSError, ValueError, KeyError):
+        config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
         return False
+    return is_complete(path, config_digest(config))
+
+
+def read_summary(path: Path) -> dict[str, Any]:
+    """A run's summary.json, checked for what the pages read (an untrusted input).
+
+    Raises:
+        ConfigError: Naming the file and the first missing or mistyped key.
+    """
+    where = path / "summary.json"
+    try:
+        summary = json.loads(where.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise ConfigError(f"{where}: not readable JSON") from None
+    if not isinstance(summary, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    for key, kind in SUMMARY_KEYS.items():
+        if not isinstance(summary.get(key), kind):
+            raise ConfigError(f"{where}: {key}: missing or not a {getattr(kind, '__name__', kind)}")
+    for key in ("p_reach_rung", "p_deescalated_by_day"):
+        if not isinstance(summary["metrics"].get(key), dict):
+            raise ConfigError(f"{where}: metrics.{key}: missing or not a mapping")
+    if not isinstance(summary["ladder"].get("names"), list):
+        raise ConfigError(f"{where}: ladder.names: missing or not a list")
+    return summary
 
 
 def load_run(path: Path, name: str | None = None) -> Run | None:
-    """A completed run directory, or None (with a warning) if it is incomplete."""
-    if not _complete(path):
-        log.warning("%s: no complete status.json, skipped", path)
+    """A completed run directory, or None (with a warning) if it is incomplete.
+
+    Raises:
+        ConfigError: If a complete run's summary lacks what the pages read.
+    """
+    if not is_complete_run(path):
+        log.warning("%s: no complete status.json for its config.yaml, skipped", path)
         return None
-    summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    summary = read_summary(path)
     config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")) or {}
     return Run(name or path.name, path, summary, _flatten(config))
+
+
+def _inside(root: Path, rel: Any) -> Path:
+    """A job folder named by a sweep table, refused if it is not inside the sweep root."""
+    path = root / str(rel)
+    if Path(str(rel)).is_absolute() or not path.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(f"{root}/sweep.parquet: run_dir {str(rel)!r} is outside the sweep")
+    return path
 
 
 def load_sources(paths: Iterable[str | Path]) -> tuple[list[Run], list[Sweep]]:
@@ -77,23 +170,58 @@ def load_sources(paths: Iterable[str | Path]) -> tuple[list[Run], list[Sweep]]:
     for raw in paths:
         p = Path(raw)
         if (p / "sweep.parquet").is_file():
-            table = pd.read_parquet(p / "sweep.parquet")
-            meta = json.loads((p / "sweep.json").read_text()) if (p / "sweep.json").exists() else {}
-            sweeps.append(Sweep(p, table, meta))
+            table, meta = read_sweep(p)
+            sweep = Sweep(p, table, meta)
+            sweeps.append(sweep)
+            short = sweep.short
             for _, row in table[table["status"] == "complete"].iterrows():
-                run = load_run(p / str(row["run_dir"]), name=f"{p.name}/{row['run_dir']}")
+                run = load_run(_inside(p, row["run_dir"]), name=f"{p.name}/{row['run_dir']}")
                 if run is not None:
+                    run.sweep = p.name
+                    run.values = {short[k]: row[k] for k in short}
                     runs.append(run)
         elif p.is_dir():
             run = load_run(p)
             if run is not None:
                 runs.append(run)
         else:
-            raise FileNotFoundError(f"{p}: not a run directory or a sweep root")
+            raise ConfigError(f"{p}: not a run directory or a sweep root")
     return runs, sweeps
 
 
+def read_sweep(root: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A sweep's table and metadata, checked (an untrusted input).
+
+    Raises:
+        ConfigError: If the table is not readable Parquet with ``status`` and ``run_dir``.
+    """
+    try:
+        table = pd.read_parquet(root / "sweep.parquet")
+    except Exception:  # pyarrow raises several types for files that are not Parquet
+        raise ConfigError(f"{root}/sweep.parquet: not a readable Parquet file") from None
+    for col in ("status", "run_dir"):
+        if col not in table.columns:
+            raise ConfigError(f"{root}/sweep.parquet: no {col} column (not a sweep table)")
+    meta: Any = {}
+    if (root / "sweep.json").exists():
+        try:
+            meta = json.loads((root / "sweep.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            raise ConfigError(f"{root}/sweep.json: not readable JSON") from None
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{root}/sweep.json: expected a mapping")
+    return table, meta
+
+
 def run_label(run: Run, runs: Sequence[Run]) -> str:
-    """The run's title, with its folder's name where another run has the same title."""
+    """How a run is named on the page.
+
+    A sweep's job by its swept values (with the sweep's folder where several sweeps are
+    shown); any other run by its title, with its folder's name where another run has the
+    same title.
+    """
+    if run.sweep is not None and run.values:
+        several = len({r.sweep for r in runs if r.sweep is not None}) > 1
+        return f"{run.sweep}: {run.label}" if several else run.label
     titles = [r.title for r in runs]
     return run.title if titles.count(run.title) == 1 else f"{run.title} ({run.name})"

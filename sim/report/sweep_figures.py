@@ -1,8 +1,11 @@
-"""Figures of a sweep: outcomes over the swept parameters, and Sobol indices."""
+"""Figures of a sweep: outcomes over the swept parameters, and Sobol indices.
+
+Series are grouped and named by the swept values (``scenario = no_mediation``), and a line
+joins only jobs that differ in the one parameter on the x axis: never two scenarios, nor
+two settings of another parameter.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -10,116 +13,182 @@ from plotly.subplots import make_subplots
 
 from sim.report.figures import COLOURS
 from sim.report.html import Section
-from sim.report.sources import Sweep
+from sim.report.layout import style
+from sim.report.sources import Sweep, fmt_value
+from sim.report.sweep_summary import (
+    HEADLINE,
+    HEADLINE_TEXT,
+    Sobol,
+    done,
+    sobol_indices,
+    sobol_warning,
+)
+
+#: Above this many groups of the other parameters' values, jobs are drawn as points only.
+MAX_LINES = 8
 
 
-def sweep_figures(sweep: Sweep, metric: str = "p_deescalated_by_day_7") -> list[Section]:
+def sweep_figures(sweep: Sweep) -> list[Section]:
     """Outcomes across the swept parameters, and Sobol indices for Sobol designs."""
-    t = sweep.table[sweep.table["status"] == "complete"]
-    params = [p for p in sweep.meta.get("parameters", []) if p in t.columns]
-    if t.empty or not params or metric not in t.columns:
+    t = done(sweep)
+    short = sweep.short
+    if t.empty or not short:
         return []
-    out: list[Section] = []
-    nice = "P(de-escalated within a week)"
-    if len(params) == 2 and not sweep.meta.get("design"):
-        a, b = params
-        grid = t.pivot_table(index=b, columns=a, values=metric, aggfunc="mean")
-        fig = go.Figure(
-            go.Heatmap(
-                z=grid.to_numpy(),
-                x=[str(x) for x in grid.columns],
-                y=[str(y) for y in grid.index],
-                colorscale="Viridis",
-                colorbar={"title": "P", "tickformat": ".0%"},
-            )
-        )
-        fig.update_layout(
-            template="plotly_white",
-            height=460,
-            title=f"{nice} across the sweep",
-            xaxis={"title": a},
-            yaxis={"title": b},
-        )
-        out.append(
-            Section(
-                f"Sweep {sweep.path.name}: two parameters",
-                f"Each cell is one sweep point ({nice}).",
-                fig,
-            )
-        )
+    grid = not sweep.meta.get("design")
+    numeric = all(pd.api.types.is_numeric_dtype(t[k]) for k in short)
+    if grid and len(short) == 2 and numeric:
+        out = [_heatmap(sweep, t)]
     else:
-        fig = make_subplots(rows=1, cols=len(params), subplot_titles=params, shared_yaxes=True)
-        for j, p in enumerate(params, start=1):
-            d = t.sort_values(p)
-            x = pd.to_numeric(d[p], errors="coerce")
+        out = [_by_parameter(sweep, t, lines=grid)]
+    s = sobol_indices(sweep)
+    if s is not None:
+        out.append(_sobol_section(sweep, s))
+    return out
+
+
+def _heatmap(sweep: Sweep, t: pd.DataFrame) -> Section:
+    (a, sa), (b, sb) = sweep.short.items()
+    grid = t.pivot_table(index=b, columns=a, values=HEADLINE, aggfunc="mean")
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=[fmt_value(x) for x in grid.columns],
+            y=[fmt_value(y) for y in grid.index],
+            colorscale="Viridis",
+            colorbar={"title": "P", "tickformat": ".0%"},
+            hovertemplate=f"{sa} = %{{x}}<br>{sb} = %{{y}}<br>P = %{{z:.1%}}<extra></extra>",
+        )
+    )
+    style(fig, f"{HEADLINE_TEXT} across the sweep", 460)
+    fig.update_layout(
+        xaxis={"title": sa, "type": "category"}, yaxis={"title": sb, "type": "category"}
+    )
+    return Section(
+        f"Sweep {sweep.path.name}: two parameters",
+        f"Each cell is one sweep point ({HEADLINE_TEXT}).",
+        fig,
+    )
+
+
+def _by_parameter(sweep: Sweep, t: pd.DataFrame, lines: bool) -> Section:
+    """One panel per swept parameter; in a grid, one line per setting of the others."""
+    short = sweep.short
+    keys = list(short)
+    fig = make_subplots(
+        rows=1, cols=len(keys), subplot_titles=list(short.values()), shared_yaxes=True
+    )
+    colour = 0
+    for j, key in enumerate(keys, start=1):
+        others = [k for k in keys if k != key]
+        numeric = pd.api.types.is_numeric_dtype(t[key])
+        groups = list(t.groupby(others, sort=True)) if others else [((), t)]
+        # A line joins only jobs that differ in this panel's (numeric) parameter alone.
+        as_lines = lines and numeric and len(groups) <= MAX_LINES
+        if not (lines and len(groups) <= MAX_LINES):
+            groups = [((), t)]
+        for values, d in groups:
+            vals = values if isinstance(values, tuple) else (values,)
+            name = ", ".join(
+                f"{short[k]} = {fmt_value(v)}" for k, v in zip(others, vals, strict=False)
+            )
+            d = d.sort_values(key)
             fig.add_trace(
                 go.Scatter(
-                    x=x,
-                    y=d[metric],
-                    mode="markers+lines" if len(params) == 1 else "markers",
+                    x=d[key] if numeric else d[key].astype(str),
+                    y=d[HEADLINE],
+                    mode="markers+lines" if as_lines else "markers",
                     error_y={
                         "type": "data",
                         "symmetric": False,
-                        "array": d[f"{metric}_upper"] - d[metric],
-                        "arrayminus": d[metric] - d[f"{metric}_lower"],
+                        "array": d[f"{HEADLINE}_upper"] - d[HEADLINE],
+                        "arrayminus": d[HEADLINE] - d[f"{HEADLINE}_lower"],
+                        "thickness": 1,
                     },
-                    showlegend=False,
-                    marker={"color": COLOURS[0]},
+                    name=name or "sweep jobs",
+                    legendgroup=name,
+                    showlegend=bool(name),
+                    marker={"color": COLOURS[colour % len(COLOURS)], "size": 8 if name else 5},
+                    opacity=1 if name else 0.6,
+                    text=[f"job {r}" for r in d["job"]],
                 ),
                 row=1,
                 col=j,
             )
-        fig.update_yaxes(title_text=nice, tickformat=".0%", row=1, col=1)
-        fig.update_layout(
-            template="plotly_white",
-            height=400,
-            title=f"{nice} across the sweep",
-            margin={"l": 10, "r": 10, "t": 70, "b": 10},
+            colour += 1 if name else 0
+    fig.update_yaxes(title_text=HEADLINE_TEXT, tickformat=".0%", row=1, col=1)
+    style(fig, f"{HEADLINE_TEXT} across the sweep", 440, legend_below=True)
+    fig.update_layout(legend={"y": -0.25}, margin={"t": 85})  # room for the panel titles
+    caption = "One point per sweep job, with its 95% interval"
+    if lines and len(keys) > 1:
+        caption += (
+            "; colours name the other parameters' values, and a line joins only jobs that "
+            "differ in the parameter of its panel alone"
         )
-        out.append(
-            Section(
-                f"Sweep {sweep.path.name}: outcome by parameter",
-                "One point per sweep job, with its 95% interval.",
-                fig,
-            )
-        )
-    problem = sweep.meta.get("problem")
-    if sweep.meta.get("design") and problem and len(t) == len(sweep.table):
-        indices = _sobol_indices(problem, t, metric)
-        if indices is not None:
-            s1, st = indices
-            fig = go.Figure(
-                [
-                    go.Bar(name="first order S1", x=problem["names"], y=s1),
-                    go.Bar(name="total ST", x=problem["names"], y=st),
-                ]
-            )
-            fig.update_layout(
-                template="plotly_white",
-                height=400,
-                barmode="group",
-                title=f"Sobol sensitivity of {nice}",
-                yaxis={"title": "index"},
-            )
-            out.append(
-                Section(
-                    "Sensitivity (Sobol indices)",
-                    "How much of the variance of the outcome each parameter explains "
-                    "alone (S1) and with its interactions (ST), by SALib.",
-                    fig,
-                )
-            )
-    return out
+    return Section(f"Sweep {sweep.path.name}: outcome by parameter", caption + ".", fig)
 
 
-def _sobol_indices(
-    problem: dict[str, Any], t: pd.DataFrame, metric: str
-) -> tuple[list[float], list[float]] | None:
-    from SALib.analyze import sobol
+def _sobol_section(sweep: Sweep, s: Sobol) -> Section:
+    names = [sweep.short.get(n, n) for n in s.names]
+    fig = go.Figure(
+        [
+            go.Bar(
+                name="first order S1",
+                x=names,
+                y=s.s1,
+                error_y={"type": "data", "array": s.s1_conf, "thickness": 1.5},
+                marker_color=COLOURS[0],
+            ),
+            go.Bar(
+                name="total ST",
+                x=names,
+                y=s.st,
+                error_y={"type": "data", "array": s.st_conf, "thickness": 1.5},
+                marker_color=COLOURS[4],
+            ),
+        ]
+    )
+    style(fig, f"Sobol sensitivity of {HEADLINE_TEXT} (95% intervals)", 420, legend_below=True)
+    fig.update_layout(barmode="group", yaxis={"title": "index (share of variance)"})
+    warning = sobol_warning(s)
+    caption = (
+        "How much of the variance of the outcome each parameter explains alone (S1) and with "
+        f"its interactions (ST), by SALib from N = {s.n} base samples; the whiskers are 95% "
+        "bootstrap intervals."
+    )
+    table = {
+        "title": "Sobol indices with their 95% intervals",
+        "header": ["parameter", "S1", "S1 95% interval", "ST", "ST 95% interval", "reading"],
+        "rows": [
+            [
+                name,
+                f"{_n(s1)} ± {_n(c1)}",
+                f"{_n(s1 - c1)} to {_n(s1 + c1)}",
+                f"{_n(st)} ± {_n(ct)}",
+                f"{_n(st - ct)} to {_n(st + ct)}",
+                _reading(st, ct),
+            ]
+            for name, s1, c1, st, ct in zip(names, s.s1, s.s1_conf, s.st, s.st_conf, strict=True)
+        ],
+    }
+    return Section(
+        "Sensitivity (Sobol indices)",
+        caption,
+        fig,
+        table=table,
+        warning=warning,
+    )
 
-    y = t.sort_values("job")[metric].to_numpy()
-    d = problem["num_vars"]
-    if y.size % (d + 2) != 0:
-        return None  # not a Saltelli sample (e.g. an LHS design)
-    res = sobol.analyze(problem, y, calc_second_order=False, seed=1)
-    return [float(v) for v in res["S1"]], [float(v) for v in res["ST"]]
+
+def _reading(st: float, conf: float) -> str:
+    """What a total index with its half-width allows one to say."""
+    if st - conf > 0:
+        return "matters (interval above 0)"
+    if st + conf < 0.05:
+        return "negligible (interval below 0.05)"
+    return "unclear: interval wider than the index"
+
+
+def _n(x: float) -> str:
+    """Two decimals, without a minus sign on a rounded zero."""
+    text = f"{x:.2f}"
+    return "0.00" if text == "-0.00" else text

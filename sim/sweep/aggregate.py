@@ -22,6 +22,7 @@ import pyarrow as pa
 import yaml
 
 from sim.eventlog import write_atomic
+from sim.folders import write_text
 from sim.metrics import flat_metrics
 
 log = logging.getLogger(__name__)
@@ -39,15 +40,35 @@ def _job_key(path: Path) -> Any:
 
 def job_status(job: Path) -> dict[str, Any]:
     """The job's ``status.json`` (``incomplete`` when missing or unreadable)."""
+    from sim.folders import read_status
+
+    return read_status(job) or {
+        "status": "incomplete",
+        "error": "no status.json: the job did not finish",
+    }
+
+
+def _summary(job: Path) -> dict[str, Any] | None:
+    """A complete job's summary, or None if its marker or summary cannot be trusted."""
+    from sim.errors import ConfigError
+    from sim.report.sources import is_complete_run, read_summary
+
+    if not is_complete_run(job):
+        return None
     try:
-        return dict(json.loads((job / "status.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return {"status": "incomplete", "error": "no status.json: the job did not finish"}
+        return read_summary(job)
+    except ConfigError:
+        return None
 
 
 def _overrides(job: Path) -> dict[str, str]:
-    items = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or []
-    out = {}
+    try:
+        items = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        items = None
+    out: dict[str, str] = {}
+    if not isinstance(items, list):
+        return out
     for item in items:
         key, _, value = str(item).partition("=")
         out[key.lstrip("+~")] = value
@@ -61,6 +82,18 @@ def _number(value: str) -> Any:
     except ValueError:
         return value
     return int(f) if f.is_integer() and "." not in value and "e" not in value.lower() else f
+
+
+def _plotly_js(root: Path, table: pd.DataFrame) -> str:
+    """The jobs' ``report.plotly_js`` (``inline`` unless a job's saved config says otherwise)."""
+    for run_dir in table.loc[table["status"] == "complete", "run_dir"]:
+        try:
+            cfg = yaml.safe_load((root / str(run_dir) / "config.yaml").read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        mode = ((cfg or {}).get("report") or {}).get("plotly_js", "inline")
+        return mode if mode in ("inline", "shared") else "inline"
+    return "inline"
 
 
 def aggregate(sweep: str | Path, report: bool = True) -> Path:
@@ -100,7 +133,13 @@ def aggregate(sweep: str | Path, report: bool = True) -> Path:
             if k not in keys:
                 keys.append(k)
         if row["status"] == "complete":
-            summary = json.loads((job / "summary.json").read_text(encoding="utf-8"))
+            summary = _summary(job)
+            if summary is None:
+                row["status"] = "incomplete"
+                row["error"] = "the marker does not vouch for this config, or no valid summary"
+                log.warning("%s: %s, skipped", job, row["error"])
+                rows.append(row)
+                continue
             point = summary.get("design_point") or {}
             row.update(point)
             if point and design is None:
@@ -124,14 +163,12 @@ def aggregate(sweep: str | Path, report: bool = True) -> Path:
         "failed": int((table["status"] == "failed").sum()),
         "incomplete": int((table["status"] == "incomplete").sum()),
     }
-    tmp = root / f".sweep.json.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
-    os.replace(tmp, root / "sweep.json")
+    write_text(root / "sweep.json", json.dumps(meta, indent=1))
     if report:
         try:
             from sim.report.compare import write_comparison
 
-            write_comparison([root], root / "report.html")
+            write_comparison([root], root / "report.html", _plotly_js(root, table))
         except ImportError:  # the comparison report is optional for aggregation
             log.info("sim.report.compare not available: no sweep report written")
     return out

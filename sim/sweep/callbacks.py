@@ -59,10 +59,16 @@ class SweepProgress(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the sweep table and the comparison report."""
+        from sim.folders import lock, write_error
         from sim.sweep.aggregate import aggregate
 
         sweep = Path(config.hydra.sweep.dir)
-        table = aggregate(sweep)
+        try:
+            with lock(sweep, "sweep folder"):
+                table = aggregate(sweep)
+        except OSError as exc:  # a full disk: the command line reports it, exit status 1
+            LAST_SWEEP["error"] = f"the sweep's table or report: {write_error(exc)}"
+            return
         LAST_SWEEP["dir"] = sweep
         LAST_SWEEP["table"] = table
         print(f"[sweep] table: {table}", file=sys.stderr, flush=True)

@@ -43,6 +43,8 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from sim.folders import lock
+
 log = logging.getLogger(__name__)
 
 #: Where Hydra finds our launcher and sweeper (see sim/sweep/hydra_plugin/).
@@ -107,15 +109,21 @@ def run_task(task: JobTask) -> tuple[int, str, str | None]:
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
 
     from sim.app import run, write_failure
-    from sim.runner import write_text
+    from sim.folders import invalidate, write_text
     from sim.sweep.aggregate import job_status
 
     out = Path(task.job_dir)
     hydra_dir = out / ".hydra"
-    hydra_dir.mkdir(parents=True, exist_ok=True)
-    # First, as Hydra does: aggregation finds jobs by this file, failed ones included.
-    write_text(hydra_dir / "overrides.yaml", OmegaConf.to_yaml(OmegaConf.create(task.overrides)))
     try:
+        hydra_dir.mkdir(parents=True, exist_ok=True)
+        # An earlier sweep's marker goes before this job's record replaces the folder's: a
+        # job resumed in the folder is recognised by its config's digest (sim.app.claim).
+        status = job_status(out)
+        overrides = OmegaConf.to_yaml(OmegaConf.create(task.overrides))
+        if status.get("status") != "complete" or _read(hydra_dir / "overrides.yaml") != overrides:
+            invalidate(out)
+        # As Hydra does: aggregation finds jobs by this file, failed ones included.
+        write_text(hydra_dir / "overrides.yaml", overrides)
         if task.error is not None:
             raise RuntimeError(task.error)
         assert task.base is not None
@@ -129,6 +137,13 @@ def run_task(task: JobTask) -> tuple[int, str, str | None]:
         print(f"[job] {out.name}: FAILED: {exc}", file=sys.stderr, flush=True)
     status = job_status(out)
     return task.num, str(status.get("status")), status.get("error")
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def _worker_init() -> None:
@@ -175,7 +190,11 @@ class GroupedLauncher(Launcher):
         assert self.config is not None and self.hydra_context is not None
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
-        sweep_dir.mkdir(parents=True, exist_ok=True)
+        with lock(sweep_dir, "sweep folder"):  # held already when the command line named it
+            return self._launch(job_overrides, initial_job_idx, sweep_dir)
+
+    def _launch(self, job_overrides: Any, initial_job_idx: int, sweep_dir: Path) -> list[JobReturn]:
+        assert self.config is not None and self.hydra_context is not None
         if _TASK_INTERPOLATION.search(
             str(OmegaConf.to_container(self.config.hydra.sweep, resolve=False).get("subdir"))  # type: ignore[union-attr]
         ):
