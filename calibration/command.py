@@ -151,7 +151,7 @@ def check_joint(cfg: Any) -> dict[str, Any]:
     assert isinstance(calib, dict)
     known = [*SETTINGS, *JOINT_SETTINGS, "episodes", "priors", "seconds", "validation"]
     for key, value in calib.items():
-        where = f"calibration.{key}"
+        where = f"calibration.{key!s}"
         if key not in known:
             raise ConfigError(f"{where}: unknown setting{suggest(str(key), known)}")
         if key in ("episodes", "priors", "validation") or (key == "seconds" and value is None):
@@ -180,8 +180,10 @@ def check_joint(cfg: Any) -> dict[str, Any]:
 def run_joint_calibration(
     cfg: DictConfig, out: str | Path, progress: bool, overrides: list[str]
 ) -> Path:
-    """A fit across episodes (:mod:`sim.calibration.joint_fit`), each episode composed under
-    the same scenario and the command line's ``overrides``."""
+    """A fit across episodes (:mod:`sim.calibration.joint_fit`).
+
+    Each episode is composed under the same scenario and the command line's ``overrides``.
+    """
     from sim.calibration.joint import episode_names, load_episodes
     from sim.calibration.joint_fit import calibrate_joint
 
