@@ -23,9 +23,10 @@ import time
 import numpy as np
 import yaml
 from sim.calibration.coverage import run_sbc, synthetic_episodes
-from sim.calibration.joint import load_episodes
+from sim.calibration.joint import JointSimulator, load_episodes
 from sim.calibration.joint_fit import fit
 from sim.calibration.priors import prior_from_config
+from sim.calibration.replenish import Schedule, replenish_smc
 
 EPISODES = ["iran_pakistan_2024", "us_iran_2020", "india_pakistan_2016"]
 KEYS = [
@@ -49,18 +50,23 @@ def main() -> None:
         "priors": priors,
         "population": args.population,
         "min_acceptance": 0.05,
-        "max_moves": 0 if args.broken else 20,
+        "max_moves": 20,
         "generations": 10,
     }
-    if args.broken:
-        cfg["min_acceptance"] = 0.0
     episodes = load_episodes(EPISODES, "crisis_mechanisms")
     prior = prior_from_config(priors)
     start = time.perf_counter()
 
     def calibrate(truth: np.ndarray, rep: int) -> tuple[np.ndarray, np.ndarray]:
         synthetic = synthetic_episodes(episodes, prior.keys, truth, seed=50_000 + rep)
-        post = fit(cfg, synthetic, seed=rep + 1).result.posterior
+        if args.broken:  # the sampler's own settings refuse max_moves=0: build it by hand
+            sim = JointSimulator(synthetic, prior.keys, rep + 1)
+            sched = Schedule(
+                population=args.population, generations=10, max_moves=0, min_acceptance=0.0
+            )
+            post = replenish_smc(prior, sim, np.random.default_rng(rep + 1), sched).posterior
+        else:
+            post = fit(cfg, synthetic, seed=rep + 1).result.posterior
         if rep % 10 == 9:
             print(f"  {rep + 1} repetitions, {time.perf_counter() - start:.0f} s", flush=True)
         return post.particles, post.weights

@@ -53,6 +53,7 @@ def check_figure(name: str, check: dict[str, Any]) -> go.Figure:
                 x=days + days[::-1],
                 y=b["q95"] + b["q05"][::-1],
                 fill="toself",
+                mode="lines",
                 line={"width": 0},
                 fillcolor="rgba(31,119,180,0.2)",
                 name="posterior 90% band",
