@@ -185,12 +185,16 @@ def overlay(summary: Mapping[str, Any], base: Mapping[str, Any]) -> str:
     """A scenario overlay: the fit's mechanisms and ladder repertoire, and the median by role."""
     nested: dict[str, Any] = {}
     ints = {k for k, s in summary["prior_spec"].items() if s["dist"] == "int_uniform"}
-    for key, value in summary["posterior_median"].items():
+    values = {
+        k: round(v) if k in ints else round(float(v), 4)
+        for k, v in summary["posterior_median"].items()
+    }
+    for key, value in values.items():
         node = nested
         parts = key.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = round(value) if key in ints else round(float(value), 4)
+        node[parts[-1]] = value
     head = {
         "scenario": {
             "name": "calibrated_joint",
@@ -200,7 +204,7 @@ def overlay(summary: Mapping[str, Any], base: Mapping[str, Any]) -> str:
                 + ", ".join(summary["episodes"])
                 + ", with the mechanisms the fit ran with."
             ),
-            "changes": ", ".join(f"{k} = {v}" for k, v in summary["posterior_median"].items()),
+            "changes": ", ".join(f"{k} = {v}" for k, v in values.items()),
             "rationale": "Written by `escalation calibrate` across episodes; docs/validation.md.",
         },
         "ladder": {

@@ -144,3 +144,28 @@ def test_synthetic_targets_match_their_own_paths(episodes) -> None:
         ep.name, ep.target.rungs, ep.target.sourced, Coding(*vars(ep.target.coding).values())
     )
     assert t.observed == ep.target.observed
+
+
+@pytest.mark.parametrize(
+    "episode",
+    [
+        "iran_pakistan_2024",
+        "india_pakistan_2016",
+        "india_pakistan_2025",
+        "iran_israel_2024_04",
+        "us_iran_2020",
+    ],
+)
+def test_shipped_joint_fit_runs_on_every_episode(episode: str) -> None:
+    """The shipped joint posterior (posterior=joint) and scenario=calibrated_joint."""
+    s = Settings.from_config(
+        compose_config(
+            "crisis_mechanisms",
+            [f"episode={episode}", "posterior=joint", "simulation.replicates=50"],
+        )
+    )
+    assert np.unique(s.actors[s.episode.roles["victim"]].params["prep_days"]).size > 1
+    c = Settings.from_config(
+        compose_config("calibrated_joint", [f"episode={episode}", "simulation.replicates=5"])
+    )
+    assert c.mechanisms["answer_by_blame"] == 1
