@@ -126,7 +126,6 @@ NOT_CARRIED = ("calibration", "+calibration", "episode=", "scenario=", "hydra", 
 
 #: Settings of a joint fit besides those of SETTINGS: name -> (lowest, highest, integer).
 JOINT_SETTINGS: dict[str, tuple[float, float, bool]] = {
-    "keep": (1e-6, 1 - 1e-6, False),
     "min_acceptance": (0.0, 1.0, False),
     "max_moves": (0, 10**4, True),
 }
@@ -149,7 +148,7 @@ def check_joint(cfg: Any) -> dict[str, Any]:
     except Exception as exc:  # OmegaConf's resolution errors: one line
         raise ConfigError(f"config: {str(exc).splitlines()[0]}") from None
     assert isinstance(calib, dict)
-    known = [*SETTINGS, *JOINT_SETTINGS, "episodes", "priors", "seconds", "validation"]
+    known = [*SETTINGS, *JOINT_SETTINGS, "quantile", "episodes", "priors", "seconds", "validation"]
     for key, value in calib.items():
         where = f"calibration.{key!s}"
         if key not in known:
@@ -163,6 +162,10 @@ def check_joint(cfg: Any) -> dict[str, Any]:
         if key == "seconds":
             if value <= 0:
                 raise ConfigError(f"{where}: must be positive, got {value}")
+            continue
+        if key == "quantile":
+            if not 0 < value < 1:
+                raise ConfigError(f"{where}: {value} outside (0, 1)")
             continue
         low, high, integer = {**SETTINGS, **JOINT_SETTINGS}[key]
         if integer and value != int(value):

@@ -65,7 +65,7 @@ def schedule(cfg: Mapping[str, Any]) -> Schedule:
         s = Schedule(
             population=int(cfg.get("population", 1000)),
             generations=int(cfg.get("generations", 30)),
-            keep=float(cfg.get("keep", 0.5)),
+            keep=float(cfg.get("quantile", 0.5)),
             batch=int(cfg.get("batch", 5000)),
             min_acceptance=float(cfg.get("min_acceptance", 0.015)),
             min_tolerance=float(cfg.get("min_tolerance", 0.0)),
@@ -79,7 +79,7 @@ def schedule(cfg: Mapping[str, Any]) -> Schedule:
         if getattr(s, name) < (2 if name == "population" else 1):
             raise ConfigError(f"calibration.{name}: must be positive, got {getattr(s, name)}")
     if not 0 < s.keep < 1:
-        raise ConfigError(f"calibration.keep: must lie in (0, 1), got {s.keep}")
+        raise ConfigError(f"calibration.quantile: {s.keep} outside (0, 1)")
     return s
 
 

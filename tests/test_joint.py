@@ -169,3 +169,14 @@ def test_shipped_joint_fit_runs_on_every_episode(episode: str) -> None:
         compose_config("calibrated_joint", [f"episode={episode}", "simulation.replicates=5"])
     )
     assert c.mechanisms["answer_by_blame"] == 1
+
+
+def test_joint_fit_is_the_same_whatever_the_workers(episodes) -> None:
+    from sim.calibration.joint_fit import fit
+
+    cfg = dict(compose_config("crisis_mechanisms", TINY).calibration)
+    cfg["priors"] = dict(cfg["priors"])
+    cfg["batch"] = 20  # several batches per step, spread over the workers
+    a = fit(cfg, episodes, seed=3, workers=1).result.posterior
+    b = fit(cfg, episodes, seed=3, workers=2).result.posterior
+    assert np.array_equal(a.particles, b.particles) and np.array_equal(a.distances, b.distances)
