@@ -159,13 +159,16 @@ def main(argv: list[str]) -> int:
     overrides, carried, scenario = [], [], "crisis_mechanisms"
     for o in given:
         key, _, value = o.partition("=")
+        if o.startswith("-") or key.lstrip("+~").startswith("hydra"):
+            print(f"error: {key}: validate takes no Hydra flags or settings", file=sys.stderr)
+            return 2
         if key == "out":
             out = Path(value)
         elif key == "scenario":
             scenario = value
         elif key in ("draws", "folds", "seconds_per_fold"):
             overrides.append(f"calibration.validation.{o}")
-        elif key.startswith(("calibration.", "hydra")):
+        elif key.startswith("calibration."):
             overrides.append(o)
         elif key.startswith(("simulation.", "by_role", "mechanisms", "actors", "+", "~")):
             carried.append(o)

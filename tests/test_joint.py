@@ -136,6 +136,13 @@ def test_cli_validate_refuses_bad_input(tmp_path: Path) -> None:
     )
     assert p.returncode == 2 and "calibration.episodes" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "v").exists()
+    p = subprocess.run(
+        [str(BIN), "validate", "hydra.searchpath=[file:///tmp]", f"out={tmp_path}/v"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert p.returncode == 2 and "hydra.searchpath" in p.stderr and not (tmp_path / "v").exists()
 
 
 def test_synthetic_targets_match_their_own_paths(episodes) -> None:
