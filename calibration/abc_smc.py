@@ -10,6 +10,10 @@ Beaumont et al. 2009; Del Moral et al. 2012 for the adaptive schedule):
   tolerance, and weights them by prior density over the kernel mixture density;
 - the tolerance of generation t is a quantile of the previous generation's distances.
 
+Hand-written rather than pyABC's sampler on purpose: pyABC calls the model once per particle,
+and this engine simulates a whole batch of particles (one replicate each) in one vectorised
+model run, which is what makes a calibration take minutes.
+
 Every batch of proposals is simulated in **one vectorised call**: the simulator receives an
 array of parameter vectors (one per row) and returns one distance per row. A batch holds
 ``batch`` proposals inside the prior's support (proposals outside it are drawn again, not
@@ -80,11 +84,14 @@ class Result:
 
 
 def weighted_cov(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted covariance of the rows of ``x`` (weights sum to one)."""
-    mean = w @ x
-    d = x - mean
-    cov = (d * w[:, None]).T @ d
-    return np.atleast_2d(cov / max(1.0 - float(w @ w), 1e-12))
+    """Weighted covariance of the rows of ``x`` (weights sum to one): numpy's, reliability weights.
+
+    ``np.cov(aweights=w)`` divides by ``1 - sum(w^2)``; a population whose weight sits on one
+    particle has no spread to measure (zeros, as the kernel then only jitters by its floor).
+    """
+    if float(w @ w) >= 1.0 - 1e-12:
+        return np.zeros((x.shape[1], x.shape[1]))
+    return np.atleast_2d(np.cov(x, rowvar=False, aweights=w))
 
 
 #: Rounds of proposals a batch draws at most to fill itself with ones inside the support.

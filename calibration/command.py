@@ -211,7 +211,10 @@ def run_joint_calibration(
 def _task(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
+    from sim.config import settle_from_hydra
+
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    settle_from_hydra(cfg)  # a policy named here starts without another's parameters
     out = Path(HydraConfig.get().runtime.output_dir)
     from sim.folders import write_error
 
@@ -254,8 +257,8 @@ def main(argv: list[str]) -> int:
     """``escalation calibrate [OVERRIDES...] [--overwrite]``."""
     import hydra
 
-    from sim.config import expand_short
     from sim.folders import write_error
+    from sim.overrides import expand_short, open_policy_keys
     from sim.preflight import claim_folder, prepare
 
     # One episode (episode=NAME) as before; otherwise a fit across episodes, by default the
@@ -270,7 +273,7 @@ def main(argv: list[str]) -> int:
             o
             if o.lstrip("+~").startswith(TOP) and not o.startswith("episodes=")
             else f"calibration.{o}"
-            for o in expand_short(given)
+            for o in open_policy_keys(expand_short(given))
         ]
 
     def check(cfg: DictConfig) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import yaml
+from omegaconf import OmegaConf
 from sim.calibration.abc_smc import Generation, abc_smc
 from sim.calibration.priors import Prior, prior_from_config
 from sim.calibration.targets import Targets, build_targets, distances, fit_flags
@@ -290,13 +291,11 @@ def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
 def calibrated_yaml(median: Mapping[str, float | int], summary: Mapping[str, Any]) -> str:
     """A scenario overlay that sets the posterior median (selectable as ``scenario=...``)."""
     median = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in median.items()}
-    nested: dict[str, Any] = {}
+    tree = OmegaConf.create()
     for key, value in median.items():
-        node = nested
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
+        OmegaConf.update(tree, key, value)  # makes the nodes on the way
+    nested = OmegaConf.to_container(tree)
+    assert isinstance(nested, dict)
     head = {
         "scenario": {
             "name": "calibrated",

@@ -1,7 +1,9 @@
 """Priors over calibrated parameters, declared in config by named distributions.
 
 ``configs/calibration/default.yaml`` lists parameters as override keys with a distribution
-name from :data:`DISTRIBUTIONS` and its bounds; configs never name Python callables.
+name from :data:`DISTRIBUTIONS` and its bounds; configs never name Python callables. Each
+name stands for a ``scipy.stats`` distribution (:attr:`Marginal.frozen`): ``uniform``,
+``randint`` and ``truncnorm``, which draw and give the densities.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from sim.errors import ConfigError, suggest
 
@@ -39,6 +42,21 @@ class Marginal:
     mean: float = 0.0
     sd: float = 1.0
 
+    @property
+    def frozen(self) -> Any:
+        """The ``scipy.stats`` distribution this marginal names."""
+        if self.dist == "uniform":
+            return stats.uniform(loc=self.low, scale=self.high - self.low)
+        if self.dist == "int_uniform":
+            return stats.randint(int(self.low), int(self.high) + 1)
+        a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
+        return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
+
+    def log_density(self, x: np.ndarray) -> np.ndarray:
+        """Log density (log probability for ``int_uniform``) of each value."""
+        d = self.frozen
+        return np.asarray(d.logpmf(x) if self.dist == "int_uniform" else d.logpdf(x))
+
 
 @dataclass(frozen=True)
 class Prior:
@@ -57,20 +75,10 @@ class Prior:
         return [m.key for m in self.marginals]
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Draw ``n`` parameter vectors, shape (n, D)."""
-        cols = []
-        for m in self.marginals:
-            if m.dist == "uniform":
-                cols.append(rng.uniform(m.low, m.high, n))
-            elif m.dist == "int_uniform":
-                cols.append(rng.integers(int(m.low), int(m.high) + 1, n).astype(float))
-            else:
-                x = rng.normal(m.mean, m.sd, n)
-                bad = (x < m.low) | (x > m.high)
-                while bad.any():
-                    x[bad] = rng.normal(m.mean, m.sd, int(bad.sum()))
-                    bad = (x < m.low) | (x > m.high)
-                cols.append(x)
+        """Draw ``n`` parameter vectors, shape (n, D), from the marginals' scipy distributions."""
+        cols = [
+            np.asarray(m.frozen.rvs(size=n, random_state=rng), dtype=float) for m in self.marginals
+        ]
         return np.column_stack(cols)
 
     def snap(self, x: np.ndarray) -> np.ndarray:
@@ -88,12 +96,11 @@ class Prior:
         return np.asarray(((x >= lo) & (x <= hi)).all(axis=1))
 
     def log_density(self, x: np.ndarray) -> np.ndarray:
-        """Log prior density of each row (up to a constant; -inf outside the support)."""
-        out = np.where(self.inside(x), 0.0, -np.inf)
+        """Log prior density of each row (-inf outside the support)."""
+        out = np.zeros(x.shape[0])
         for j, m in enumerate(self.marginals):
-            if m.dist == "normal":
-                out = out - 0.5 * ((x[:, j] - m.mean) / m.sd) ** 2
-        return out
+            out = out + m.log_density(x[:, j])
+        return np.asarray(np.where(self.inside(x), out, -np.inf))
 
 
 def prior_from_config(cfg: Mapping[str, Any]) -> Prior:

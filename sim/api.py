@@ -7,10 +7,20 @@ Example:
     >>> model = api.build_model("baseline", replicates=1)  # a plain Mesa model
     >>> model.step()                       # day 0: Iran's strike
     >>> model.paths()                      # doctest: +SKIP
+    >>> table = api.sweep(["actors.iran.policy.generosity=0.1,0.9", "replicates=1000"])
+    >>> table = api.run_design("lhs_policies", ["design.n=20", "replicates=1000"])
+
+Sweeps and designs go through the same code as ``escalation run -m`` (``sim.sweep.launch``):
+the same checks before any job runs, the same Hydra launcher and job folders, the same
+``sweep.parquet``, returned as a DataFrame. The model also takes keyword parameters
+(``EscalationModel(scenario=..., replicates=..., seed=...)``), so Mesa's ``batch_run`` and
+visualisation drive it directly.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -90,7 +100,8 @@ def outcomes(source: str | Path | EscalationModel) -> pd.DataFrame:
 
     Columns: replicate, peak rung and level, de-escalation day (-1: never), casualties,
     ambassador recalled, relations restored, relapse and days with force
-    (``docs/model.md``, outcome metrics).
+    (``docs/model.md``, outcome metrics); with ``posterior=``, each parameter drawn for the
+    replicate, named by its key.
     """
     if isinstance(source, EscalationModel):
         return replicate_outcomes(source)
@@ -102,6 +113,66 @@ def events(source: str | Path | EscalationModel) -> pd.DataFrame:
     if isinstance(source, EscalationModel):
         return event_table(source).to_pandas()
     return read_events(source)
+
+
+def sweep(
+    overrides: Sequence[str],
+    sweep_dir: str | Path | None = None,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Run a sweep as ``escalation run -m OVERRIDES`` does and return its table.
+
+    Args:
+        overrides: Overrides with comma-separated values to sweep (``range()``, ``choice()``
+            and ``design=NAME`` work as on the command line); short keys (``replicates=``)
+            too.
+        sweep_dir: The sweep's root folder (default: ``multirun/<time>`` in the current
+            folder).
+        n_jobs: Worker processes of the launcher (results do not depend on it).
+
+    Returns:
+        ``sweep.parquet`` as a DataFrame: one row per job, its status, the swept values
+        and the outcome metrics (``docs/sweeps.md``).
+
+    Raises:
+        ConfigError: Before any job runs, on a bad override or a parameter that some job's
+            policy, actor kind or mechanism does not take.
+    """
+    from sim.sweep import launch
+
+    given = launch.prepare(list(overrides))
+    if any(o.startswith("design=") for o in given):
+        given = launch.expand_design(given)
+    launch.check_sweep(given)
+    root = Path(sweep_dir or Path("multirun") / time.strftime("%Y-%m-%d_%H-%M-%S")).resolve()
+    if sweep_dir is None and root.exists():
+        root = root.with_name(f"{root.name}_{os.getpid()}_{time.monotonic_ns()}")
+    extra = [f"hydra.launcher.n_jobs={int(n_jobs)}", f"hydra.sweep.dir={root}"]
+    launch.hydra_main(["-m"], [*given, *extra])
+    table = root / "sweep.parquet"
+    if not table.is_file():
+        raise RuntimeError(f"{root}: the sweep wrote no sweep.parquet (see the messages above)")
+    return pd.read_parquet(table)
+
+
+def run_design(
+    design: str,
+    overrides: Sequence[str] = (),
+    sweep_dir: str | Path | None = None,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Run an experimental design (``configs/design/NAME.yaml``), one job per point.
+
+    Args:
+        design: The design's name (``lhs_policies``, ``sobol_policies``).
+        overrides: More overrides (``design.n=20``, ``replicates=1000``, ...).
+        sweep_dir: The sweep's root folder.
+        n_jobs: Worker processes of the launcher.
+
+    Returns:
+        The sweep table, with the design's parameter values of each point as columns.
+    """
+    return sweep([f"design={design}", *overrides], sweep_dir, n_jobs)
 
 
 def run_figures(summary: dict[str, Any]) -> dict[str, go.Figure]:

@@ -8,15 +8,18 @@ the command line (:mod:`sim.cli`) or of how sweeps are launched (:mod:`sim.sweep
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
+from sim.config import settle_from_hydra
 from sim.designs import apply_design_point, design_from_config
 from sim.errors import ConfigError
 from sim.folders import (
@@ -30,10 +33,30 @@ from sim.folders import (
     write_error,
     write_text,
 )
+from sim.model import EscalationModel
 from sim.report import write_run_report
 from sim.report.html import check_plotly_js
-from sim.runner import _jsonable, mark_complete, run_digest, simulate
+from sim.runner import _jsonable, mark_complete, plan_chunks, run_digest, simulate
 from sim.settings import Settings
+
+
+def validate(cfg: DictConfig) -> Settings:
+    """Check a composed config as a run would, writing nothing.
+
+    Its design point (if any) applied to a copy, the settings validated, the run's size
+    checked and a one-replicate model built (which checks the roster, relations and events).
+
+    Raises:
+        ConfigError: Naming the first invalid field.
+    """
+    copy = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
+    assert isinstance(copy, DictConfig)
+    apply_design_point(copy)
+    settings = Settings.from_config(copy)
+    check_plotly_js((copy.get("report") or {}).get("plotly_js", "inline"))
+    plan_chunks(settings)
+    EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
+    return settings
 
 
 def run(
@@ -103,8 +126,9 @@ def run(
     return path
 
 
-#: What Hydra writes into a run folder before the run starts (not a run of its own).
-HYDRA_FILES = (".hydra", "app.log")
+#: What Hydra and the launchers write into a run folder before the run starts (not a run of
+#: its own): Hydra's record, and the SLURM launcher's job record and log links.
+HYDRA_FILES = (".hydra", "app.log", "slurm.json", "slurm.out", "slurm.err")
 
 
 def claim(path: Path, raw: dict[str, Any], replace: bool = False) -> bool:
@@ -155,6 +179,25 @@ def already_done(path: Path, raw: dict[str, Any]) -> bool:
     return config_digest(saved) == digest
 
 
+def done_before(cfg: DictConfig, run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` holds a complete run of this job's config, checked before running.
+
+    A launcher that hands jobs to a cluster asks this first, so that resuming a sweep submits
+    only the jobs still to do. A config that does not validate is not done: the job will
+    record its error when it runs.
+    """
+    path = Path(run_dir)
+    if not (path / "status.json").is_file():
+        return False
+    cfg = copy.deepcopy(cfg)  # applying a design point changes the config
+    try:
+        apply_design_point(cfg)
+        raw = Settings.from_config(cfg).raw
+    except Exception:  # reported by the job itself, where it fails
+        return False
+    return already_done(path, raw)
+
+
 def write_failure(out: Path, exc: BaseException) -> None:
     """Mark a job's folder failed (``status.json``) with a one-line reason.
 
@@ -195,6 +238,8 @@ def task(cfg: DictConfig) -> None:
     """
     # Mesa logs every step at INFO; under Hydra's logging that floods the console.
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    # A policy named on the command line starts without the roster's parameters of another.
+    settle_from_hydra(cfg)
     if _in_multirun():
         out = hydra_output_dir()
         assert out is not None

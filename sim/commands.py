@@ -21,12 +21,26 @@ def run(argv: list[str]) -> int:
     from sim import app
     from sim.folders import write_error
     from sim.preflight import claim_folder, prepare
+    from sim.sweep import launch
     from sim.sweep.callbacks import LAST_SWEEP
     from sim.sweep.launcher import register
 
+    def expand(overrides: list[str]) -> list[str]:
+        return (
+            launch.expand_design(overrides)
+            if any(o.startswith("design=") for o in overrides)
+            else overrides
+        )
+
     try:
-        # Everything is checked and the config validated before Hydra sees any of it.
-        plan = prepare(argv, expand=_expand_design)
+        # Everything is checked and the config validated before Hydra sees any of it: short
+        # keys expanded and policy parameters opened (launch.prepare), the flags and hydra
+        # overrides allowed, the config (a sweep's first job) validated.
+        plan = prepare(argv, rewrite=launch.prepare, expand=expand)
+        if plan.multirun and not plan.printing:
+            # A parameter that some jobs' policy, kind or mechanism does not take stops the
+            # sweep before any job runs (one job per group of jobs is validated).
+            launch.check_sweep(plan.overrides)
         with claim_folder(plan, "sweep folder" if plan.multirun else "run folder") as done:
             if done:
                 print(f"Run directory: {plan.out_dir} (complete with the same config)")
@@ -61,23 +75,6 @@ def run(argv: list[str]) -> int:
             )
             return 1
     return 0
-
-
-def _expand_design(overrides: list[str]) -> list[str]:
-    """Add ``design.point=range(0,N)`` so a design runs one job per point."""
-    if not any(o.startswith("design=") for o in overrides) or any(
-        o.startswith("design.point=") for o in overrides
-    ):
-        return overrides
-    from sim.config import compose_config
-    from sim.designs import design_from_config
-
-    scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
-    # The design's own settings (design=NAME, design.n=..., not sweeps) decide its size.
-    own = [o for o in overrides if o.startswith("design") and "," not in o]
-    cfg = compose_config(scen[-1] if scen and "," not in scen[-1] else "baseline", own)
-    design = design_from_config(cfg.design)
-    return [*overrides, f"design.point=range(0,{len(design)})"]
 
 
 def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:

@@ -15,11 +15,12 @@ ConfigStore (group = folder, ``scenario`` for the scenario library), so:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,10 @@ import yaml
 from hydra import compose, initialize
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.errors import ConfigError, suggest
+from sim.overrides import check_conflicts, expand_short, open_policy_keys, settle_policies
 
 CONFIG_MODULE = "sim.configs"
 SCENARIO_GROUP = "scenario"
@@ -68,6 +70,9 @@ def load_yaml(path: Path) -> dict[str, Any]:
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _REGISTERED: list[str] = []
+#: The parsed episode and scenario files ("episode/NAME", "scenario/NAME"): the layers a
+#: policy switch is judged by (sim/overrides.py).
+_LAYERS: dict[str, dict[str, Any]] = {}
 
 
 def _package_header(text: str) -> str | None:
@@ -221,6 +226,8 @@ def register_configs() -> list[str]:
                 None if group is None else package,
             )
         cs.store(group=group, name=rel.stem, node=node, package=package)
+        if group == "episode":
+            _LAYERS[f"episode/{rel.stem}"] = node
     _REGISTERED.extend(register_scenarios())
     return list(_REGISTERED)
 
@@ -234,7 +241,9 @@ def register_scenarios() -> list[str]:
     cs = ConfigStore.instance()
     names = []
     for name, path in scenario_files().items():
-        cs.store(group=SCENARIO_GROUP, name=name, node=scenario_node(path), package="_global_")
+        node = scenario_node(path)
+        cs.store(group=SCENARIO_GROUP, name=name, node=node, package="_global_")
+        _LAYERS[f"{SCENARIO_GROUP}/{name}"] = node
         names.append(name)
     return names
 
@@ -321,84 +330,6 @@ def register_user_dir(folder: str | Path) -> list[str]:
 SHORT_KEYS = ("replicates", "days", "seed", "workers", "chunk_size", "max_hours")
 
 
-def expand_short(overrides: Sequence[str]) -> list[str]:
-    """Turn ``replicates=...`` and friends into ``simulation.replicates=...``."""
-    out = []
-    for o in overrides:
-        key = o.split("=", 1)[0]
-        out.append(f"simulation.{o}" if key in SHORT_KEYS and "=" in o else o)
-    return out
-
-
-#: Hydra's command-line flags that take a value (the next token, or ``--flag=value``).
-HYDRA_VALUE_FLAGS = frozenset(
-    {
-        "--cfg",
-        "-c",
-        "--package",
-        "-p",
-        "--config-path",
-        "-cp",
-        "--config-name",
-        "-cn",
-        "--config-dir",
-        "-cd",
-        "--experimental-rerun",
-        "--shell-completion",
-        "-sc",
-    }
-)
-#: ``--info`` takes an optional topic.
-HYDRA_INFO_TOPICS = frozenset(
-    {"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"}
-)
-
-
-def split_hydra_args(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Split a command line into Hydra's flags (with their values) and overrides.
-
-    ``--cfg job --package simulation x=1`` gives ``(["--cfg", "job", "--package",
-    "simulation"], ["x=1"])``: a flag's value is never taken for an override.
-    """
-    flags: list[str] = []
-    overrides: list[str] = []
-    tokens = list(argv)
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if not tok.startswith("-"):
-            overrides.append(tok)
-        else:
-            flags.append(tok)
-            takes = tok in HYDRA_VALUE_FLAGS or (
-                tok in ("--info", "-i")
-                and i + 1 < len(tokens)
-                and tokens[i + 1] in HYDRA_INFO_TOPICS
-            )
-            if takes and i + 1 < len(tokens):
-                flags.append(tokens[i + 1])
-                i += 1
-        i += 1
-    return flags, overrides
-
-
-def check_conflicts(overrides: Sequence[str]) -> None:
-    """Refuse the same key given twice with different values (which one did the user mean?).
-
-    Raises:
-        ConfigError: Naming the key and both values.
-    """
-    seen: dict[str, str] = {}
-    for o in overrides:
-        if "=" not in o:
-            continue
-        key, value = o.split("=", 1)
-        key = key.lstrip("+~")
-        if key in seen and seen[key] != value:
-            raise ConfigError(f"{key}: given twice, as {seen[key]!r} and {value!r}")
-        seen[key] = value
-
-
 def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) -> DictConfig:
     """Compose the config of a scenario with Hydra overrides, outside of ``@hydra.main``.
 
@@ -416,30 +347,131 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
     check_conflicts(overrides)
     if scenario not in names:
         raise ConfigError(f"scenario: unknown scenario {scenario!r}{suggest(scenario, names)}")
-    GlobalHydra.instance().clear()
-    try:
-        with initialize(config_path=None, version_base="1.3"):
-            return compose("config", overrides=[f"scenario={scenario}", *overrides])
-    except ConfigError:
-        raise
-    except Exception as exc:  # Hydra raises several types for bad overrides
-        first = str(exc).splitlines()[0]
-        match = re.match(r"Could not override '([^']+)'", first)
-        if match:
-            raise ConfigError(_unknown_key(match.group(1), scenario)) from None
-        missing = re.search(r"Could not find '([\w/]+)/([^'/]+)'", first)
-        if missing:
-            group, name = missing.groups()
-            known = [str(n)[: -len(".yaml")] for n in ConfigStore.instance().list(group)]
-            raise ConfigError(f"{group}: unknown {group} {name!r}{suggest(name, known)}") from None
-        raise ConfigError(f"overrides: {first}") from None
-    finally:
+    given = [f"scenario={scenario}", *open_policy_keys(overrides)]
+    for _ in range(len(given) + 1):
         GlobalHydra.instance().clear()
+        try:
+            with initialize(config_path=None, version_base="1.3"):
+                cfg = compose("config", overrides=given, return_hydra_config=True)
+            choices = dict(cfg.hydra.runtime.choices)
+            with open_dict(cfg):
+                del cfg["hydra"]
+            settle(cfg, choices, given)
+            return cfg
+        except ConfigError:
+            raise
+        except Exception as exc:  # Hydra raises several types for bad overrides
+            first = str(exc).splitlines()[0]
+            match = re.match(r"Could not override '([^']+)'", first)
+            missing = re.search(r"Could not find '([\w/]+)/([^'/]+)'", first)
+            if not match and missing:
+                group, name = missing.groups()
+                known = [str(n)[: -len(".yaml")] for n in ConfigStore.instance().list(group)]
+                raise ConfigError(
+                    f"{group}: unknown {group} {name!r}{suggest(name, known)}"
+                ) from None
+            if not match:
+                raise ConfigError(f"overrides: {first}") from None
+            groups = [o for o in overrides if "." not in o.split("=", 1)[0] and "=" in o]
+            key = match.group(1)
+            if not _declared(key, scenario, groups):
+                raise ConfigError(_unknown_key(key, scenario, groups)) from None
+            # A parameter the actor's kind declares but its roster entry leaves at the
+            # default: set it as Hydra's add-or-override (the settings check its value).
+            given = [f"++{o}" if o.split("=", 1)[0] == key else o for o in given]
+        finally:
+            GlobalHydra.instance().clear()
+    raise ConfigError("overrides: could not compose")  # pragma: no cover - bounded above
 
 
-def _unknown_key(key: str, scenario: str) -> str:
+def opened_keys(overrides: Sequence[str]) -> set[str]:
+    """Keys of ``actors.ID.PARAM=`` overrides that need Hydra's ``++`` to compose.
+
+    A parameter that the actor's kind declares but its roster entry does not list (it takes
+    the declared default) is not in the composed config; :func:`compose_config` opens it, and
+    the command line hands Hydra the same ``++`` form.
+    """
+    scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+    scenario = scen[-1] if scen and "," not in scen[-1] else "baseline"
+    groups = [o for o in overrides if "." not in o.split("=", 1)[0] and "=" in o]
+    groups = [o for o in groups if "," not in o and not o.startswith("scenario=")]
+    keys = [o.split("=", 1)[0] for o in overrides if "=" in o]
+    return {k for k in keys if not k.startswith(("+", "~")) and _declared(k, scenario, groups)}
+
+
+def _declared(key: str, scenario: str, groups: Sequence[str]) -> bool:
+    """Whether ``actors.ID.PARAM`` names a parameter ID's kind declares but its node lacks."""
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != "actors":
+        return False
+    base: Any = _base(scenario, tuple(groups))
+    node = base.actors.get(parts[1]) if "actors" in base else None
+    if not isinstance(node, DictConfig) or parts[2] in node:
+        return False
+    owner = _owner(parts[:2], node)
+    return owner is not None and parts[2] in owner[1]
+
+
+@functools.lru_cache(maxsize=32)
+def _base(scenario: str, groups: tuple[str, ...]) -> DictConfig:
+    return compose_config(scenario, list(groups))
+
+
+def run_config(
+    scenario: str = "baseline",
+    episode: str | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+    days: int | None = None,
+    overrides: str | Sequence[str] = (),
+) -> DictConfig:
+    """A run's config from keyword parameters, as the Python API and Mesa's tools give them.
+
+    Args:
+        scenario: Scenario name.
+        episode: Episode name (None: the default episode).
+        replicates: ``simulation.replicates`` (None: the config's).
+        seed: ``simulation.seed`` (None: the config's).
+        days: ``simulation.days`` (None: the config's, or the episode's).
+        overrides: More Hydra overrides (one string or several).
+
+    Raises:
+        ConfigError: On an unknown scenario or episode, or a bad override.
+    """
+    given = [f"episode={episode}"] if episode is not None else []
+    for key, value in (("replicates", replicates), ("seed", seed), ("days", days)):
+        if value is not None:
+            given.append(f"simulation.{key}={value}")
+    more = [overrides] if isinstance(overrides, str) else list(overrides)
+    return compose_config(scenario, [*given, *expand_short(more)])
+
+
+def settle(cfg: DictConfig, choices: Mapping[str, Any], overrides: Sequence[str]) -> None:
+    """Drop replaced policies' parameters that a lower layer set (``sim.overrides``), in place.
+
+    Args:
+        cfg: A composed config.
+        choices: The config groups chosen (Hydra's ``hydra.runtime.choices``).
+        overrides: The overrides it was composed with.
+    """
+    register_configs()
+    episode = _LAYERS.get(f"episode/{choices.get('episode')}")
+    scenario = _LAYERS.get(f"{SCENARIO_GROUP}/{choices.get(SCENARIO_GROUP)}")
+    settle_policies(cfg, episode, scenario, overrides)
+
+
+def settle_from_hydra(cfg: DictConfig) -> None:
+    """:func:`settle` for the config of the running Hydra job (no-op outside Hydra)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        hc = HydraConfig.get()
+        settle(cfg, dict(hc.runtime.choices), list(hc.overrides.task))
+
+
+def _unknown_key(key: str, scenario: str, groups: Sequence[str] = ()) -> str:
     """A one-line message for an override of a key that does not exist, with suggestions."""
-    base: Any = compose_config(scenario)
+    base: Any = compose_config(scenario, groups)
     parts = key.split(".")
     node = base
     for i, part in enumerate(parts):
@@ -447,6 +479,13 @@ def _unknown_key(key: str, scenario: str) -> str:
         if part not in keys:
             hint = suggest(part, keys)
             where = ".".join(parts[: i + 1])
+            owner = _owner(parts[:i], node)
+            if owner is not None and i == len(parts) - 1 and part not in owner[1]:
+                # A parameter: name what it belongs to and what that takes.
+                takes = ", ".join(owner[1]) or "none"
+                return (
+                    f"{where}: {owner[0]} has no parameter {part!r}{hint} (its parameters: {takes})"
+                )
             return (
                 f"{where}: unknown key{hint}; to add a new key on purpose, write +{key}=..."
                 if hint
@@ -454,6 +493,19 @@ def _unknown_key(key: str, scenario: str) -> str:
             )
         node = node[part]
     return f"{key}: cannot be overridden"
+
+
+def _owner(parents: list[str], node: Any) -> tuple[str, list[str]] | None:
+    """What a key's parent is (an actor of a kind, the mechanisms) and the parameters it takes."""
+    if parents == ["mechanisms"]:
+        return "the mechanisms node", [str(k) for k in node]
+    if len(parents) == 2 and parents[0] == "actors" and isinstance(node, DictConfig):
+        from sim.kinds import kinds
+
+        decl = kinds().get(str(node.get("kind")))
+        if decl is not None:
+            return f"a {decl.name}", list(decl.params)
+    return None
 
 
 def apply_overlay(cfg: DictConfig, path: str | Path) -> DictConfig:
@@ -473,9 +525,11 @@ def apply_overlay(cfg: DictConfig, path: str | Path) -> DictConfig:
         ConfigError: On malformed YAML or code-naming keys.
     """
     node = scenario_node(Path(path), named=False)
-    plain = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
-    merged = OmegaConf.merge(plain, OmegaConf.create(node))
-    assert isinstance(merged, DictConfig)
+    below = OmegaConf.to_container(cfg, resolve=True)
+    merged = OmegaConf.merge(OmegaConf.create(below), OmegaConf.create(node))
+    assert isinstance(merged, DictConfig) and isinstance(below, dict)
+    # The overlay is a layer over the composed config: a policy it names afresh starts clean.
+    settle_policies(merged, {str(k): v for k, v in below.items()}, node, ())
     return merged
 
 

@@ -139,7 +139,13 @@ def apply_design_point(cfg: DictConfig) -> dict[str, float | int]:
     values = design.values(int(node.point))
     with open_dict(cfg):
         for key, value in values.items():
-            if OmegaConf.select(cfg, key, default="__missing__") == "__missing__":
+            missing = OmegaConf.select(cfg, key, default="__missing__") == "__missing__"
+            # A policy chosen by an override may take parameters its node does not list yet:
+            # they are added, and the settings refuse one the policy does not take.
+            parent = key.rsplit(".", 1)[0]
+            if missing and not (
+                parent.endswith(".policy") and OmegaConf.select(cfg, parent) is not None
+            ):
                 raise ConfigError(f"design.parameters.{key}: no such config key")
             OmegaConf.update(cfg, key, value, merge=False)
     return values

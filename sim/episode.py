@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.errors import ConfigError, suggest
+from sim.errors import ConfigError, UnknownParameter, suggest
 from sim.kinds import get_kind, kind_family
 from sim.timeline import DEFAULT_EPISODE, ROLES, library
 
@@ -114,6 +114,8 @@ def episode_spec(raw: dict[str, Any]) -> EpisodeSpec:
 def set_role_key(raw: dict[str, Any], key: str, value: Any) -> None:
     """Set ``by_role.ROLE.PATH`` in ``raw``, creating the nodes on the way.
 
+    A plain dict, not ``OmegaConf.update``: posterior values are numpy arrays of shape (R,).
+
     Raises:
         ConfigError: If the role is unknown.
     """
@@ -176,7 +178,7 @@ def _merge_into_actor(body: dict[str, Any], values: dict[str, Any], where: str, 
                 if pkey == "name":
                     raise ConfigError(f"{where}.policy.name: a role sets parameters, not policies")
                 if pkey not in pcls.params:
-                    raise ConfigError(
+                    raise UnknownParameter(
                         f"{where}.policy.{pkey}: {actor} plays {name!r}, which has no parameter "
                         f"{pkey!r}"
                         + (f" (it has: {', '.join(pcls.params)})" if pcls.params else "")
@@ -185,7 +187,7 @@ def _merge_into_actor(body: dict[str, Any], values: dict[str, Any], where: str, 
             body["policy"] = policy
             continue
         if key not in kind.params:
-            raise ConfigError(
+            raise UnknownParameter(
                 f"{where}.{key}: {actor} (a {kind.name}) has no parameter {key!r}"
                 f"{suggest(str(key), list(kind.params))}"
             )

@@ -1,7 +1,7 @@
 """The event log: every action of every actor on every day in every replicate.
 
-Tidy long format, one row per action (days on which an actor took no action,
-the ``none`` rung, are left out, so a path is read as "none unless logged"):
+Tidy long format, one row per actor and day with a rung other than ``none`` (days on which an
+actor took no action are left out, so a path is read as "none unless logged"):
 
 =========== ======= ===========================================================
 column      type    meaning
@@ -14,7 +14,18 @@ action      string  rung name
 rung        int8    index of the rung on the ladder
 goldstein   float32 Goldstein score of the rung
 casualties  int32   deaths the action caused
+act         bool    a new act that day (false: the row restates a standing
+                    state the actor already holds, such as a recall while its
+                    ambassador is still recalled)
 =========== ======= ===========================================================
+
+Acts and standing states: a state's policy picks a level every day, and a state that holds
+its answer at the recall rung takes that rung day after day. Recalling an ambassador is one
+act; the days it stays recalled are a state, not new acts. The log keeps one row per day, so
+that a path still reads rung by rung, and marks the held days ``act = false``. Count CAMEO
+events from the acts only (``events[events.act]``): a recall then appears once per recall,
+again only after a return of ambassadors. Every other rung is an act on each day it is taken
+(a strike each day is a new strike, with its own casualties).
 
 Written chunk by chunk as Parquet parts in ``events/`` (``pandas.read_parquet``
 reads the folder), so memory stays bounded whatever the number of replicates.
@@ -35,7 +46,17 @@ from sim.folders import atomic
 if TYPE_CHECKING:
     from sim.model import EscalationModel
 
-COLUMNS = ("replicate", "day", "actor", "target", "action", "rung", "goldstein", "casualties")
+COLUMNS = (
+    "replicate",
+    "day",
+    "actor",
+    "target",
+    "action",
+    "rung",
+    "goldstein",
+    "casualties",
+    "act",
+)
 
 
 def event_table(model: EscalationModel) -> pa.Table:
@@ -56,6 +77,9 @@ def event_table(model: EscalationModel) -> pa.Table:
     for day, ch, hit, toll in model.death_records():
         pos = np.searchsorted(flat, hit * (t * n_c) + day * n_c + ch)
         casualties[pos] = toll
+    act = np.ones(flat.size, dtype=bool)
+    for day, ch, hit in model.held_records():
+        act[np.searchsorted(flat, hit * (t * n_c) + day * n_c + ch)] = False
     actors = sorted({ch.actor for ch in model.channels})
     targets = sorted(
         {ch.target for ch in model.channels} | {ch.strike_target for ch in model.channels}
@@ -81,6 +105,7 @@ def event_table(model: EscalationModel) -> pa.Table:
             "rung": pa.array(rung.astype(np.int8)),
             "goldstein": pa.array(model.ladder.goldstein[rung].astype(np.float32)),
             "casualties": pa.array(casualties),
+            "act": pa.array(act),
         }
     )
 

@@ -67,7 +67,12 @@ def median_ci(counts: np.ndarray, z: float = _Z95) -> tuple[float, float, float]
 
 
 def replicate_outcomes(model: EscalationModel) -> pd.DataFrame:
-    """One row per replicate: the outcomes of a finished batch (EMA-Workbench style)."""
+    """One row per replicate: the outcomes of a finished batch (EMA-Workbench style).
+
+    A run that draws parameters from a posterior (``posterior=``) adds one column per drawn
+    parameter, named by its key (``by_role.victim.policy.generosity``): each replicate's
+    draw beside its outcomes.
+    """
     lad = model.ladder
     sc = [c.index for c in model.state_channels()]
     rung = model.history[:, sc, :]
@@ -78,6 +83,7 @@ def replicate_outcomes(model: EscalationModel) -> pd.DataFrame:
     deesc = dyad_done.max(axis=0) if len(model.dyads) else np.full(model.n, model.days)
     recalled_ever = (rung == model.r_recall).any(axis=(0, 1))
     still = model.recalled[sc].any(axis=0)  # an ambassador still recalled at the end
+    drawn = {k: np.asarray(v)[model.replicates] for k, v in model.settings.drawn.items()}
     return pd.DataFrame(
         {
             "replicate": model.replicates,
@@ -89,6 +95,7 @@ def replicate_outcomes(model: EscalationModel) -> pd.DataFrame:
             "relations_restored": ~still,
             "relapse": model.relapse.any(axis=0),
             "force_days": (level >= model.lv_force).any(axis=1).sum(axis=0).astype(np.int16),
+            **drawn,
         }
     )
 

@@ -16,11 +16,11 @@ Day 0 holds only the scheduled events (the episode's trigger).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import mesa
 import numpy as np
-import pandas as pd
 
 from sim import relations as rel
 from sim import submodels as sm
@@ -29,6 +29,7 @@ from sim.agents import Actor, Channel, get_actor_type
 from sim.errors import ConfigError
 from sim.kinds import kind_family
 from sim.policies import MEDIATOR_ACTIONS
+from sim.records import Records
 from sim.rng import CounterRNG
 from sim.settings import Settings
 from sim.submodels import Today
@@ -54,15 +55,41 @@ SHAPING = (
     sm.gestures.shape,  # unilateral gestures in a crisis
 )
 
+#: Batch statistics a model built from keywords collects after each day (Mesa reporters).
+REPORTERS: dict[str, Callable[[Any], float]] = {
+    "day": lambda m: m.day - 1,
+    "p_force": lambda m: float((m.level >= m.lv_force).any(axis=0).mean()),
+    "p_deescalated": lambda m: float((m.agreed_day >= 0).all(axis=0).mean()),
+    "p_recalled": lambda m: float(m.recalled.any(axis=0).mean()),
+    "mean_deaths": lambda m: float(m.total_deaths.mean()),
+}
 
-class EscalationModel(mesa.Model):
+
+class EscalationModel(Records, mesa.Model):
     """A batch of independent replicates of the crisis.
 
+    Built from validated settings (what the runner does), or from keyword parameters, as
+    Mesa's ``batch_run`` and visualisation build models::
+
+        EscalationModel(scenario="hawkish_pakistan", replicates=1000, seed=3, days=20)
+        mesa.batch_run(EscalationModel, {"scenario": ["baseline", "no_mediation"],
+                                         "replicates": 500, "seed": range(3)})
+
+    A model built from keywords collects batch statistics after each day in
+    ``datacollector`` (:data:`REPORTERS`).
+
     Args:
-        settings: Validated settings (see :meth:`Settings.from_config`).
-        replicates: Global indices of the replicates to simulate (default: all
+        settings: Validated settings (see :meth:`Settings.from_config`); None to compose
+            them from the keywords.
+        replicates: Global indices of the replicates to simulate, or how many (default: all
             ``settings.simulation.replicates``). A replicate's path depends only on
             the seed, its index and its parameters, so any subset replays exactly.
+        scenario: Scenario name (keyword construction).
+        episode: Episode name (keyword construction; None: the default episode).
+        seed: ``simulation.seed`` (keyword construction).
+        days: ``simulation.days`` (keyword construction).
+        overrides: More Hydra overrides, e.g. ``"posterior=baseline"`` (keyword construction).
+        collect: Collect :data:`REPORTERS` each day (default: when built from keywords).
 
     Attributes:
         day: The next day to simulate (0 before the first step).
@@ -82,14 +109,37 @@ class EscalationModel(mesa.Model):
     _attributed: dict[int, list[tuple[Any, int, float]]]
     _mediators: dict[str, list[tuple[Any, float, int]]]
 
-    def __init__(self, settings: Settings, replicates: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        replicates: np.ndarray | int | None = None,
+        *,
+        scenario: str = "baseline",
+        episode: str | None = None,
+        seed: int | None = None,
+        days: int | None = None,
+        overrides: str | Sequence[str] = (),
+        collect: bool | None = None,
+    ) -> None:
+        keywords = settings is None
+        if settings is None:
+            from sim.config import run_config
+
+            count = replicates if isinstance(replicates, int) else None
+            cfg = run_config(scenario, episode, count, seed, days, overrides)
+            settings = Settings.from_config(cfg)
         super().__init__(rng=settings.simulation.seed)
         self.settings = settings
         sim = settings.simulation
         self.replicates = (
-            np.arange(sim.replicates, dtype=np.int64)
-            if replicates is None
+            np.arange(sim.replicates if replicates is None else replicates, dtype=np.int64)
+            if replicates is None or isinstance(replicates, int)
             else np.asarray(replicates, dtype=np.int64)
+        )
+        self.datacollector = (
+            mesa.DataCollector(model_reporters=dict(REPORTERS))
+            if (keywords if collect is None else collect)
+            else None
         )
         if self.replicates.ndim != 1 or self.replicates.size == 0:
             raise ConfigError("replicates: expected a non-empty 1-D array of indices")
@@ -124,8 +174,7 @@ class EscalationModel(mesa.Model):
             [np.zeros(n) + rel.initial_hostility(self.graph, a, b) for a, b in self.dyads]
         ).reshape(d, n)
         self.history = np.full((self.days, c, n), self.r_none, dtype=np.int8)
-        # Deaths are rare: kept sparse as (day, channel, replicate positions, counts).
-        self._death_records: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+        self._init_records()
         self.total_deaths = np.zeros(n, dtype=np.int64)
         sm.starting_tension.initialise(self)
         self.events_by_day: dict[int, list[tuple[int, int, int | None]]] = {}
@@ -288,6 +337,8 @@ class EscalationModel(mesa.Model):
         self.day += 1
         # Mesa's convention: batch_run and visualisations stop when running is False.
         self.running = self.day < self.days
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
         if not self.running:
             # mesa.Agent keeps a class-level id counter per model, which would keep every
             # finished model (and its arrays) alive: a leak of ~28 MB per chunk otherwise.
@@ -323,11 +374,6 @@ class EscalationModel(mesa.Model):
             self.step()
         return self
 
-    def record_deaths(self, t: int, channel: int, hit: np.ndarray, toll: np.ndarray) -> None:
-        """Record deaths caused on ``channel`` on day ``t`` at replicate positions ``hit``."""
-        self._death_records.append((t, channel, hit, toll))
-        self.total_deaths[hit] += toll
-
     def dispose(self) -> None:
         """Drop the model's state and its agents' (they reference each other), freeing memory.
 
@@ -338,38 +384,3 @@ class EscalationModel(mesa.Model):
         for a in list(self.actors.values()):
             a.__dict__.clear()
         self.__dict__.clear()
-
-    # ------------------------------------------------------------------ output
-    def death_records(self) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
-        """Deaths as sparse records: (day, channel, replicate positions, deaths)."""
-        return [rec for rec in self._death_records if rec[0] < self.day]
-
-    @property
-    def deaths(self) -> np.ndarray:
-        """int32 array (days, channels, R): deaths each action caused (built on demand)."""
-        out = np.zeros(self.history.shape, dtype=np.int32)
-        for t, i, hit, toll in self._death_records:
-            out[t, i, hit] = toll
-        return out
-
-    def paths(self) -> pd.DataFrame:
-        """The simulated days as a tidy table (one row per replicate, day and channel).
-
-        Handy at small R in a notebook; large runs use :mod:`sim.eventlog`.
-        """
-        t = self.day
-        c, n = len(self.channels), self.n
-        rung = self.history[:t]
-        names = np.array(self.ladder.names)
-        return pd.DataFrame(
-            {
-                "replicate": np.tile(self.replicates, t * c),
-                "day": np.repeat(np.arange(t), c * n),
-                "actor": np.tile(np.repeat([ch.actor for ch in self.channels], n), t),
-                "target": np.tile(np.repeat([ch.target for ch in self.channels], n), t),
-                "action": names[rung.ravel()],
-                "rung": rung.ravel().astype(np.int16),
-                "goldstein": self.ladder.goldstein[rung.ravel()],
-                "casualties": self.deaths[:t].ravel(),
-            }
-        )

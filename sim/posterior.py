@@ -23,6 +23,9 @@ from sim.folders import held_here
 def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
     """Set a dotted key in a nested dict.
 
+    Not ``OmegaConf.update``: the values are per-replicate numpy arrays, which OmegaConf
+    nodes cannot hold (configs with scalars use it: ``sim.designs``, the calibrated scenario).
+
     Raises:
         ConfigError: If a part of the key does not exist.
     """

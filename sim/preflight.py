@@ -26,17 +26,15 @@ from omegaconf import DictConfig
 
 from sim.app import HYDRA_FILES, already_done
 from sim.config import (
-    check_conflicts,
     compose_config,
-    expand_short,
     register_configs,
     register_user_dir,
-    split_hydra_args,
 )
 from sim.episode import check_role_overrides
 from sim.errors import ConfigError, suggest
 from sim.folders import FolderError, clear, config_digest, holds_output, lock
 from sim.model import EscalationModel
+from sim.overrides import check_conflicts, expand_short, split_hydra_args
 from sim.runner import plan_chunks
 from sim.settings import Settings
 

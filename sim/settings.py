@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.episode import EpisodeSpec, apply_roles, episode_spec, set_role_key
-from sim.errors import ConfigError, suggest
+from sim.errors import ConfigError, UnknownParameter, suggest
 from sim.folders import check_name
 from sim.kinds import get_kind
 from sim.ladder import Ladder
@@ -128,6 +128,8 @@ class Settings:
         scenario: Scenario name and description.
         episode: The episode: name, observed timeline, roles.
         raw: The composed config as a plain dict (written to the run directory).
+        drawn: Parameters drawn from a posterior (``posterior=``): key -> array of shape
+            (R,), each replicate's value (stored beside its outcomes).
     """
 
     ladder: Ladder
@@ -139,6 +141,7 @@ class Settings:
     scenario: dict[str, str] = field(default_factory=dict)
     episode: EpisodeSpec = field(default_factory=lambda: EpisodeSpec("custom", "custom", None))
     raw: dict[str, Any] = field(default_factory=dict)
+    drawn: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, cfg: Any) -> Settings:
@@ -161,10 +164,12 @@ class Settings:
                 raise ConfigError(f"{key}: missing from the config")
         _check_scenario_episode(raw)
         sim = _simulation(raw["simulation"])
+        drawn: dict[str, np.ndarray] = {}
         if raw.get("posterior"):
             # Forecasts that carry the calibration's uncertainty: each replicate's
             # parameters are drawn (by weight, seeded by the run's seed) from the particles.
-            for key, values in posterior_arrays(raw["posterior"], sim.replicates, sim.seed).items():
+            drawn = posterior_arrays(raw["posterior"], sim.replicates, sim.seed)
+            for key, values in drawn.items():
                 (set_role_key if key.startswith("by_role.") else set_key)(raw, key, values)
         _mapping(raw["actors"], "actors")
         # Role-keyed values (a calibrated scenario, a posterior) go to the actors the
@@ -179,6 +184,7 @@ class Settings:
             MECHANISM_PARAMS,
             "mechanisms",
             sim.replicates,
+            "the mechanisms node",
         )
         _report(raw.get("report"))
         scenario = _mapping(raw.get("scenario") or {}, "scenario")
@@ -194,6 +200,7 @@ class Settings:
             scenario={k: str(v) for k, v in scenario.items() if isinstance(v, str | int | float)},
             episode=episode,
             raw=raw,
+            drawn=drawn,
         )
 
 
@@ -322,11 +329,16 @@ def _report(value: Any) -> None:
             raise ConfigError(f"{where}: unknown setting")
 
 
-def _params(given: dict[str, Any], spec: Mapping[str, Param], where: str, n: int) -> dict[str, Any]:
+def _params(
+    given: dict[str, Any], spec: Mapping[str, Param], where: str, n: int, owner: str
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k in given:
         if k not in spec:
-            raise ConfigError(f"{where}.{k}: unknown parameter{suggest(k, list(spec))}")
+            raise UnknownParameter(
+                f"{where}.{k}: {owner} has no parameter {k!r}{suggest(k, list(spec))} "
+                f"(its parameters: {', '.join(spec) or 'none'})"
+            )
     for k, p in spec.items():
         v = check_value(f"{where}.{k}", given.get(k, p.default), p.low, p.high, n)
         if isinstance(p.default, int) and not isinstance(v, np.ndarray) and v != int(v):
@@ -363,7 +375,7 @@ def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]
             policy_params = resolve_params(pcls, pc, ladder, n, where=f"{where}.policy")
         elif policy_cfg is not None:
             raise ConfigError(f"{where}.policy: a {kind} takes no policy")
-        params = _params(a, decl.params, where, n)
+        params = _params(a, decl.params, where, n, f"a {kind}")
         actors[actor_id] = ActorSpec(actor_id, kind, label, policy, policy_params, params)
     if not actors:
         raise ConfigError("actors: the roster is empty")

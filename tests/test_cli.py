@@ -10,7 +10,7 @@ import pytest
 
 import sim
 from sim.cli import build_parser, main
-from sim.config import split_hydra_args
+from sim.overrides import split_hydra_args
 
 BIN = Path(sys.executable).with_name("escalation")
 

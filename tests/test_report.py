@@ -55,7 +55,15 @@ def test_comparison_page(runs: list[Path], tmp_path: Path) -> None:
 def test_config_diff_lists_exactly_what_differs(runs: list[Path]) -> None:
     loaded, _ = load_sources(runs)
     keys = [row[0] for row in config_diff(loaded)["rows"]]
-    assert keys == ["actors.china.policy.name", "actors.pakistan.max_step"]
+    # Naming 'passive' drops threshold_mediator's roster parameters (sim/overrides.py): they
+    # differ too, as present in one config and absent in the other.
+    assert keys == [
+        "actors.china.policy.leverage_after",
+        "actors.china.policy.name",
+        "actors.china.policy.p_act",
+        "actors.china.policy.threshold",
+        "actors.pakistan.max_step",
+    ]
 
 
 def test_figures_as_plotly_objects(runs: list[Path]) -> None:

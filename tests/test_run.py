@@ -57,6 +57,7 @@ def test_run_directory(run_dir: Path) -> None:
         "rung",
         "goldstein",
         "casualties",
+        "act",
     ]
     assert ev["replicate"].nunique() == 1500
     first = ev[(ev.day == 0)]

@@ -224,3 +224,69 @@ def test_progress_lines_count_the_sweep_with_joblib(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     counts = [int(m) for m in re.findall(r"\[sweep\] (\d+) job\(s\) done", p.stderr)]
     assert len(counts) == 3 and max(counts) == 3
+
+
+def test_a_rerun_drops_the_folders_old_complete_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that dies in a folder an earlier config completed must not pass for complete."""
+    import sim.runner
+    from sim.app import already_done, done_before, run
+    from sim.config import compose_config
+    from sim.settings import Settings
+
+    first = compose_config("baseline", ["simulation.replicates=100", "simulation.days=5"])
+    other = compose_config("baseline", ["simulation.replicates=120", "simulation.days=5"])
+    run(first, tmp_path, progress=False, sweep=True)
+    assert done_before(first, tmp_path) and not done_before(other, tmp_path)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("killed mid-run")
+
+    monkeypatch.setattr(sim.runner, "build_summary", boom)
+    with pytest.raises(RuntimeError):
+        run(other, tmp_path, progress=False, sweep=True)
+    assert not (tmp_path / "status.json").exists()
+    assert not already_done(tmp_path, Settings.from_config(other).raw)
+
+
+def test_pool_from_the_launcher_config() -> None:
+    from sim.sweep.pools import LocalPool, SlurmPool, pool_from_config
+
+    slurm = pool_from_config(
+        {
+            "_target_": "hydra_plugins.escalation_sim.slurm_launcher.SlurmLauncher",
+            "submitit_folder": "x/%j",
+            "partition": "short",
+            "account": None,
+            "mem_gb": 2,
+        }
+    )
+    assert isinstance(slurm, SlurmPool) and slurm.folder == "x/%j"
+    assert slurm.params == {"partition": "short", "mem_gb": 2}  # None: left to the cluster
+    local = pool_from_config({"_target_": "x.GroupedLauncher", "n_jobs": 3})
+    assert isinstance(local, LocalPool) and local.n_jobs == 3
+
+
+def test_a_sweep_shorter_than_a_week_aggregates_and_reports(tmp_path: Path) -> None:
+    """The headline (P(de-escalated within a week)) falls back to the last day reported."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "short"
+    p = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("escalation")),
+            "run",
+            "-m",
+            "days=5",
+            "replicates=60",
+            "actors.iran.policy.generosity=0.2,0.8",
+            f"hydra.sweep.dir={out}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    assert (out / "sweep.parquet").is_file() and (out / "report.html").is_file()

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from sim.errors import ConfigError, suggest
+from sim.errors import ConfigError, UnknownParameter, suggest
 from sim.kinds import ROLES
 from sim.ladder import Ladder
 from sim.params import Param, check_value
@@ -211,14 +211,14 @@ def resolve_params(
     """
     prefix = where or f"policy {cls.name}"
     out: dict[str, Any] = {}
-    # Parameters of another policy are left over from switching ``policy.name`` on the
-    # command line: ignore them. A name no policy declares is a typo: refuse it.
-    others = {k for c in registered_policies().values() if c is not cls for k in c.params}
     for key in given:
-        if key not in cls.params and key not in others:
-            raise ConfigError(
-                f"{prefix}.{key}: unknown parameter of policy {cls.name!r}"
-                f"{suggest(key, list(cls.params))}" + ("" if cls.params else " (it takes none)")
+        if key not in cls.params:
+            # Never skipped: a parameter the policy does not read would change nothing, and a
+            # sweep over it would run identical jobs (sim/overrides.py: policy switches).
+            takes = f"its parameters: {', '.join(cls.params)}" if cls.params else "it takes none"
+            raise UnknownParameter(
+                f"{prefix}.{key}: policy {cls.name!r} has no parameter {key!r}"
+                f"{suggest(key, list(cls.params))} ({takes})"
             )
     for key, spec in cls.params.items():
         value = given.get(key, spec.default)

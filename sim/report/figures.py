@@ -147,6 +147,14 @@ def rung_axis(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def within_week(metrics: dict[str, Any]) -> dict[str, float]:
+    """P(de-escalated by day 7), or by the last day reported when the horizon is shorter."""
+    by_day = metrics["p_deescalated_by_day"]
+    if "7" in by_day:
+        return dict(by_day["7"])
+    return dict(by_day[max(by_day, key=int)])
+
+
 def observed_name(summary: dict[str, Any]) -> str:
     """Legend name of the observed path: ``observed (first date to last date)``."""
     ep = summary.get("episode") or {}

@@ -17,13 +17,14 @@ from sim.report.figures import (
     observed_trace,
     rung_axis,
     state_labels,
+    within_week,
 )
 from sim.report.layout import add_day_zoom, add_menu, menu, quantile_rows, rung_labels, style
 from sim.report.sources import Run
 
 #: Outcomes compared across runs: (metric key, day key or None, title, axis title, percent).
 OUTCOMES: tuple[tuple[str, str | None, str, str, bool], ...] = (
-    ("p_deescalated_by_day", "7", "Agreed within a week", "probability", True),
+    ("p_deescalated_by_day", "7", "De-escalated within a week", "probability", True),
     ("p_reach_state_forces_or_worse", None, "Strikes on state forces", "probability", True),
     ("days_to_deescalation_median", None, "Days to agreement", "days (median)", False),
     ("casualties_mean", None, "Deaths", "deaths (mean)", False),
@@ -86,8 +87,8 @@ def outcome_comparison(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
     for j, (key, day, _, axis, pct) in enumerate(OUTCOMES, start=1):
         est, lo, hi = [], [], []
         for r in runs:
-            v = r.summary["metrics"][key]
-            v = v[day] if day is not None else v
+            metrics = r.summary["metrics"]
+            v = within_week(metrics) if day == "7" else metrics[key]
             est.append(v["estimate"])
             lo.append(v["estimate"] - v["lower"])
             hi.append(v["upper"] - v["estimate"])

@@ -11,11 +11,18 @@ ambassador is recalled.
 States return a recalled ambassador (``return_rate`` a day) once the crisis is closed after
 an agreement; with ``return_without_agreement = 1`` also after a crisis closed without one
 (:class:`sim.agents.StateActor` reads it).
+
+A recall is a standing state: a state that keeps its answer at the recall rung while its
+ambassador is already home takes no new action. Those days are recorded as *held*
+(:meth:`~sim.model.EscalationModel.record_held`), and the event log marks them
+``act = false``, so that a recall is counted once per act.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from sim.params import Param
 
@@ -36,6 +43,8 @@ def apply(model: EscalationModel, today: Today) -> None:
     for c in model.state_channels():
         i = c.index
         rung = today.rung[i]
-        model.recalled[i] = (model.recalled[i] | (rung == model.r_recall)) & (
-            rung != model.r_restore
-        )
+        recall = rung == model.r_recall
+        held = recall & model.recalled[i]
+        if held.any():
+            model.record_held(today.day, i, np.flatnonzero(held))
+        model.recalled[i] = (model.recalled[i] | recall) & (rung != model.r_restore)

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import multiprocessing as mp
 import os
 import re
 import sys
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from sim.folders import lock
+from sim.sweep.pools import LocalPool, Submission
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 PLUGINS = {
     "hydra_plugins.escalation_sim.grouped_launcher": "GroupedLauncher",
     "hydra_plugins.escalation_sim.grouped_sweeper": "GroupedSweeper",
+    "hydra_plugins.escalation_sim.slurm_launcher": "SlurmLauncher",
 }
 
 
@@ -65,6 +66,8 @@ class JobTask:
         values: The job's value overrides, applied to ``base`` in the worker.
         job_dir: The job's output folder.
         error: Set when the group's config could not be composed: the job only records it.
+        choices: The config groups the group's config was composed from (which episode and
+            scenario: the layers a policy switch is judged by).
     """
 
     num: int
@@ -73,6 +76,7 @@ class JobTask:
     values: list[str]
     job_dir: str
     error: str | None = None
+    choices: dict[str, Any] | None = None
 
 
 @functools.cache
@@ -100,37 +104,64 @@ def split_overrides(overrides: list[Override], group_exists: Any) -> tuple[list[
     return structural, values
 
 
-def run_task(task: JobTask) -> tuple[int, str, str | None]:
-    """Run one job (in a worker process or in the launcher's).
+def task_config(task: JobTask) -> DictConfig:
+    """The job's config: its group's config with the job's value overrides applied.
 
-    Returns:
-        (job number, status, error): the status is that of the job's ``status.json``.
+    Raises:
+        RuntimeError: If the group's config could not be composed.
+        hydra.errors.ConfigCompositionException: If an override does not apply.
     """
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
 
-    from sim.app import run, write_failure
+    if task.error is not None:
+        raise RuntimeError(task.error)
+    assert task.base is not None
+    cfg = OmegaConf.create(task.base)
+    OmegaConf.set_struct(cfg, True)
+    ConfigLoaderImpl._apply_overrides_to_config(_parser().parse_overrides(task.values), cfg)
+    return cfg
+
+
+def write_overrides(task: JobTask) -> None:
+    """Write the job's ``.hydra/overrides.yaml``, by which aggregation finds its folder.
+
+    An earlier sweep's marker goes before this job's record replaces the folder's: a job
+    resumed in the folder is recognised by its config's digest (:func:`sim.app.claim`).
+    """
     from sim.folders import invalidate, write_text
     from sim.sweep.aggregate import job_status
 
     out = Path(task.job_dir)
     hydra_dir = out / ".hydra"
+    hydra_dir.mkdir(parents=True, exist_ok=True)
+    overrides = OmegaConf.to_yaml(OmegaConf.create(task.overrides))
+    if (
+        job_status(out).get("status") != "complete"
+        or _read(hydra_dir / "overrides.yaml") != overrides
+    ):
+        invalidate(out)
+    write_text(hydra_dir / "overrides.yaml", overrides)
+
+
+def run_task(task: JobTask) -> tuple[int, str, str | None]:
+    """Run one job (in a worker process, in the launcher's, or as a SLURM job).
+
+    Returns:
+        (job number, status, error): the status is that of the job's ``status.json``.
+    """
+    from sim.app import run, write_failure
+    from sim.config import settle
+    from sim.folders import write_text
+    from sim.sweep.aggregate import job_status
+
+    out = Path(task.job_dir)
+    hydra_dir = out / ".hydra"
     try:
-        hydra_dir.mkdir(parents=True, exist_ok=True)
-        # An earlier sweep's marker goes before this job's record replaces the folder's: a
-        # job resumed in the folder is recognised by its config's digest (sim.app.claim).
-        status = job_status(out)
-        overrides = OmegaConf.to_yaml(OmegaConf.create(task.overrides))
-        if status.get("status") != "complete" or _read(hydra_dir / "overrides.yaml") != overrides:
-            invalidate(out)
         # As Hydra does: aggregation finds jobs by this file, failed ones included.
-        write_text(hydra_dir / "overrides.yaml", overrides)
-        if task.error is not None:
-            raise RuntimeError(task.error)
-        assert task.base is not None
-        cfg = OmegaConf.create(task.base)
-        OmegaConf.set_struct(cfg, True)
-        ConfigLoaderImpl._apply_overrides_to_config(_parser().parse_overrides(task.values), cfg)
-        write_text(hydra_dir / "config.yaml", OmegaConf.to_yaml(cfg))
+        write_overrides(task)
+        cfg = task_config(task)
+        write_text(hydra_dir / "config.yaml", OmegaConf.to_yaml(cfg))  # as Hydra composed it
+        settle(cfg, task.choices or {}, task.overrides)  # as app.task does under Hydra
         run(cfg, out, progress=False, sweep=True)
     except Exception as exc:  # a failed job must not lose the others' results
         write_failure(out, exc)
@@ -222,6 +253,7 @@ class GroupedLauncher(Launcher):
         loader: Any = self.hydra_context.config_loader
         group_exists = loader.repository.group_exists
         groups: dict[tuple[str, ...], tuple[DictConfig | None, dict[str, Any] | None, str]] = {}
+        choices: dict[tuple[str, ...], dict[str, Any]] = {}
         tasks = []
         for k, overrides in enumerate(job_overrides):
             num = first + k
@@ -237,12 +269,17 @@ class GroupedLauncher(Launcher):
                         if k != "hydra"
                     }
                     groups[key] = (cfg, task_cfg, "")
+                    choices[key] = dict(cfg.hydra.runtime.choices)
                 except Exception as exc:  # recorded on each of the group's jobs
                     groups[key] = (None, None, f"{type(exc).__name__}: {exc}")
             cfg, base, error = groups[key]
             task_lines = [o.input_line or "" for o in parsed if not o.is_hydra_override()]
             job_dir = sweep_dir / self._subdir(cfg, num, task_lines)
-            tasks.append(JobTask(num, task_lines, base, values, str(job_dir), error or None))
+            tasks.append(
+                JobTask(
+                    num, task_lines, base, values, str(job_dir), error or None, choices.get(key)
+                )
+            )
         return tasks
 
     def _subdir(self, cfg: DictConfig | None, num: int, task_lines: list[str]) -> str:
@@ -270,24 +307,20 @@ class GroupedLauncher(Launcher):
             callbacks.on_job_end(config=self.config, job_return=ret)
             log.debug("job %d %s after %.1f s", num, status, time.perf_counter() - start)
 
-        workers = min(self.n_jobs, len(tasks))
-        if workers <= 1:
-            logging.getLogger("MESA").setLevel(logging.WARNING)
-            for t in tasks:
-                done(*run_task(t))
-            return results
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_worker_init
-        )
-        try:
-            futures: list[Future[tuple[int, str, str | None]]] = [
-                pool.submit(run_task, t) for t in tasks
-            ]
-            for fut in as_completed(futures):
-                done(*fut.result())
-        finally:
-            pool.shutdown(cancel_futures=True)
+        self._run(tasks, done)
         return results
+
+    def _run(self, tasks: list[JobTask], done: Callable[[int, str, str | None], None]) -> None:
+        """Run the tasks and call ``done(num, status, error)`` as each finishes.
+
+        This is what another launcher changes (:class:`sim.sweep.slurm.SlurmLauncher`
+        submits the tasks to SLURM); planning, callbacks and return values stay here.
+        """
+        if min(self.n_jobs, len(tasks)) <= 1:
+            logging.getLogger("MESA").setLevel(logging.WARNING)
+        pool = LocalPool(self.n_jobs, initializer=_worker_init)
+        for _, result in pool.run([Submission(run_task, t, Path(t.job_dir)) for t in tasks]):
+            done(*result)
 
 
 def validate_batch(context: HydraContext, config: DictConfig, batch: Any) -> None:
