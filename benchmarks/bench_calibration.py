@@ -1,4 +1,4 @@
-"""Calibration speed: `escalation calibrate` with its defaults, end to end.
+"""Calibration speed: `escalation calibrate episode=iran_pakistan_2024` (one episode), end to end.
 
 Run: ``.venv/bin/python -m benchmarks.bench_calibration [--repeat 3]``
 
@@ -32,7 +32,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
             subprocess.run(
-                [str(exe), "calibrate", f"hydra.run.dir={tmp}/c"],
+                [str(exe), "calibrate", "episode=iran_pakistan_2024", f"hydra.run.dir={tmp}/c"],
                 check=True,
                 capture_output=True,
                 cwd=tmp,

@@ -8,7 +8,7 @@ measurement in a fresh process, so the time includes starting the workers, as
 ``escalation run workers=N`` pays it. The summaries of every worker count must be equal
 (results do not depend on the workers); the benchmark fails otherwise.
 
-Calibration (``--calibration``): ``escalation calibrate`` with its defaults and
+Calibration (``--calibration``): ``escalation calibrate episode=iran_pakistan_2024`` and
 ``workers=N``, the fit's wall time from ``calibration.json``, and a check that the
 posterior is bit-identical for every worker count.
 """
@@ -79,7 +79,14 @@ def bench_calibration(workers: list[int], repeat: int, overrides: list[str]) -> 
             with tempfile.TemporaryDirectory() as tmp:
                 start = time.perf_counter()
                 subprocess.run(
-                    [*cli, "calibrate", f"workers={w}", f"hydra.run.dir={tmp}/c", *overrides],
+                    [
+                        *cli,
+                        "calibrate",
+                        "episode=iran_pakistan_2024",
+                        f"workers={w}",
+                        f"hydra.run.dir={tmp}/c",
+                        *overrides,
+                    ],
                     check=True,
                     capture_output=True,
                     cwd=tmp,

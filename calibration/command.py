@@ -12,12 +12,19 @@ from omegaconf import DictConfig, OmegaConf
 from sim.errors import ConfigError
 
 
-def run_calibration(cfg: DictConfig, out: str | Path, progress: bool = True) -> Path:
+def run_calibration(
+    cfg: DictConfig, out: str | Path, progress: bool = True, overrides: list[str] | None = None
+) -> Path:
     """Calibrate the composed scenario config and write the outputs and report into ``out``.
+
+    A ``calibration`` node with ``episodes`` (``calibration=joint``) fits several episodes at
+    once (:func:`run_joint_calibration`).
 
     Raises:
         ConfigError: On an invalid calibration config.
     """
+    if is_joint(cfg):
+        return run_joint_calibration(cfg, out, progress, overrides or [])
     from sim.calibration.fit import calibrate
     from sim.calibration.report import write_calibration_report
 
@@ -108,6 +115,99 @@ def check_calibration(cfg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return calib, {str(k): v for k, v in base.items()}
 
 
+def is_joint(cfg: Any) -> bool:
+    """Whether a composed config asks for a fit across episodes (``calibration=joint``)."""
+    node = cfg.get("calibration") if hasattr(cfg, "get") else None
+    return node is not None and hasattr(node, "keys") and "episodes" in node
+
+
+#: Command-line overrides that do not carry over to the other episodes of a joint fit.
+NOT_CARRIED = ("calibration", "+calibration", "episode=", "scenario=", "hydra", "posterior=")
+
+#: Settings of a joint fit besides those of SETTINGS: name -> (lowest, highest, integer).
+JOINT_SETTINGS: dict[str, tuple[float, float, bool]] = {
+    "min_acceptance": (0.0, 1.0, False),
+    "max_moves": (0, 10**4, True),
+}
+
+
+def check_joint(cfg: Any) -> dict[str, Any]:
+    """Check the ``calibration`` node of a joint fit; returns it as a plain dict.
+
+    Raises:
+        ConfigError: Naming the first invalid setting.
+    """
+    import math
+
+    from sim.errors import suggest
+
+    if cfg.get("posterior"):
+        raise ConfigError("posterior: a calibration draws its own parameters; drop posterior=")
+    try:
+        calib = OmegaConf.to_container(cfg.calibration, resolve=True)
+    except Exception as exc:  # OmegaConf's resolution errors: one line
+        raise ConfigError(f"config: {str(exc).splitlines()[0]}") from None
+    assert isinstance(calib, dict)
+    known = [*SETTINGS, *JOINT_SETTINGS, "quantile", "episodes", "priors", "seconds", "validation"]
+    for key, value in calib.items():
+        where = f"calibration.{key!s}"
+        if key not in known:
+            raise ConfigError(f"{where}: unknown setting{suggest(str(key), known)}")
+        if key in ("episodes", "priors", "validation") or (key == "seconds" and value is None):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: {value} is not a finite number")
+        if key == "seconds":
+            if value <= 0:
+                raise ConfigError(f"{where}: must be positive, got {value}")
+            continue
+        if key == "quantile":
+            if not 0 < value < 1:
+                raise ConfigError(f"{where}: {value} outside (0, 1)")
+            continue
+        low, high, integer = {**SETTINGS, **JOINT_SETTINGS}[key]
+        if integer and value != int(value):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        if not low <= value <= high:
+            raise ConfigError(f"{where}: {value} outside [{low}, {high}]")
+    if not isinstance(calib.get("priors"), dict):
+        raise ConfigError(f"calibration.priors: expected a mapping, got {calib.get('priors')!r}")
+    from sim.calibration.joint import episode_names
+
+    episode_names(calib.get("episodes"))
+    return {str(k): v for k, v in calib.items()}
+
+
+def run_joint_calibration(
+    cfg: DictConfig, out: str | Path, progress: bool, overrides: list[str]
+) -> Path:
+    """A fit across episodes (:mod:`sim.calibration.joint_fit`).
+
+    Each episode is composed under the same scenario and the command line's ``overrides``.
+    """
+    from sim.calibration.joint import episode_names, load_episodes
+    from sim.calibration.joint_fit import calibrate_joint
+
+    from sim.folders import config_digest, invalidate, lock, mark_complete
+
+    calib = check_joint(cfg)
+    names = episode_names(calib.get("episodes"))
+    scenario = str(cfg.scenario.name)
+    carried = [o for o in overrides if not o.startswith(NOT_CARRIED)]
+    episodes = load_episodes(names, scenario, carried)
+    workers = int(cfg.simulation.get("workers", 1))
+    path = Path(out)
+    with lock(path, "calibration folder"):
+        invalidate(path)
+        calibrate_joint(calib, episodes, path, progress=progress, workers=workers)
+        mark_complete(
+            path, config_digest({"calibration": calib, "episodes": names, "scenario": scenario})
+        )
+    return path
+
+
 def _task(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
@@ -119,7 +219,7 @@ def _task(cfg: DictConfig) -> None:
     from sim.folders import write_error
 
     try:
-        path = run_calibration(cfg, out)
+        path = run_calibration(cfg, out, overrides=list(HydraConfig.get().overrides.task))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -129,6 +229,20 @@ def _task(cfg: DictConfig) -> None:
     import json
 
     s = json.loads((path / "calibration.json").read_text())
+    if s.get("joint"):
+        print(
+            f"{s['particles']} posterior particles from {s['simulated_in_fit']:,} simulated "
+            f"episodes in {s['seconds']:.1f} s ({s['episodes_per_second']:,.0f} episodes/s)"
+        )
+        for name, c in s["checks"].items():
+            print(
+                f"  {name}: P(observed pattern) {c['prior']['p_pattern']['estimate']:.3%} "
+                f"under the prior, {c['posterior']['p_pattern']['estimate']:.3%} under the "
+                "posterior (in-sample)"
+            )
+        print(f"Calibration directory: {path.resolve()}")
+        print(f"Report: {(path / 'calibration.html').resolve()}")
+        return
     print(
         f"{s['particles']} posterior particles from {s['simulated_in_fit']:,} simulations in "
         f"{s['seconds']:.1f} s ({s['episodes_per_second']:,.0f} episodes/s); P(exact match) "
@@ -147,18 +261,30 @@ def main(argv: list[str]) -> int:
     from sim.overrides import expand_short, open_policy_keys
     from sim.preflight import claim_folder, prepare
 
+    # One episode (episode=NAME) as before; otherwise a fit across episodes, by default the
+    # whole library with the crisis mechanisms on.
+    joint = not any(a.startswith("episode=") for a in argv)
+    if joint and not any(a.startswith("scenario=") for a in argv):
+        argv = ["scenario=crisis_mechanisms", *argv]
+
     def rewrite(given: list[str]) -> list[str]:
         # Bare settings (population=..., quantile=...) are the calibration's.
         return [
-            o if o.lstrip("+~").startswith(TOP) else f"calibration.{o}"
+            o
+            if o.lstrip("+~").startswith(TOP) and not o.startswith("episodes=")
+            else f"calibration.{o}"
             for o in open_policy_keys(expand_short(given))
         ]
 
     def check(cfg: DictConfig) -> None:
-        check_calibration(cfg)
+        if is_joint(cfg):
+            check_joint(cfg)
+        else:
+            check_calibration(cfg)
 
     try:
-        plan = prepare(["+calibration=default", *argv], rewrite=rewrite, check=check)
+        group = "+calibration=joint" if joint else "+calibration=default"
+        plan = prepare([group, *argv], rewrite=rewrite, check=check)
         with claim_folder(plan, "calibration folder"):
             fn: Any = hydra.main(
                 config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
@@ -166,8 +292,9 @@ def main(argv: list[str]) -> int:
             sys.argv = [
                 "escalation",
                 *plan.flags,
-                "hydra.run.dir=outputs/calibration/${episode.name}/"
-                "${now:%Y-%m-%d_%H-%M-%S}_${unique:}",
+                "hydra.run.dir=outputs/calibration/"
+                + ("joint" if joint else "${episode.name}")
+                + "/${now:%Y-%m-%d_%H-%M-%S}_${unique:}",
                 *plan.overrides,
             ]
             fn()

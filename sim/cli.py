@@ -61,6 +61,16 @@ hydra.run.dir=DIR, and Hydra's flags (--cfg job ...). Priors are keyed by role
 calibrated scenario apply to any episode.
 """
 
+VALIDATE_HELP = """Leave one episode out (docs/validation.md): for each episode of the library,
+calibrate the shared parameters on the others and simulate the one left out from that
+posterior, from the prior and from a null model (random policies); write validation.json
+and validation.html.
+
+Arguments are the overrides of a joint calibration (population=N seed=N ...), draws=N
+(simulations of each held-out episode), folds=[a,b] (a subset), out=DIR, workers=N (folds
+run at once, default 2).
+"""
+
 #: Subcommands that pass their arguments to Hydra, with their help text.
 PASS_THROUGH: dict[str, tuple[Callable[[list[str]], int], str, str]] = {
     "run": (commands.run, "run a scenario (Hydra overrides; -m for sweeps)", RUN_HELP),
@@ -68,6 +78,11 @@ PASS_THROUGH: dict[str, tuple[Callable[[list[str]], int], str, str]] = {
         commands.calibrate,
         "fit the model to an observed episode (ABC-SMC)",
         CALIBRATE_HELP,
+    ),
+    "validate": (
+        commands.validate,
+        "leave one episode out: fit on the others, forecast it (docs/validation.md)",
+        VALIDATE_HELP,
     ),
 }
 

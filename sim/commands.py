@@ -249,3 +249,10 @@ def calibrate(argv: list[str]) -> int:
     from sim.calibration.command import main
 
     return main(argv)
+
+
+def validate(argv: list[str]) -> int:
+    """``escalation validate [OVERRIDES...]``: leave one episode out, fit, forecast it."""
+    from sim.calibration.validate import main
+
+    return main(argv)

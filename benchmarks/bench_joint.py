@@ -1,0 +1,92 @@
+"""Joint calibration and leave-one-out validation: wall time and episodes simulated a second.
+
+Run: ``.venv/bin/python -m benchmarks.bench_joint [--workers 2] [--skip-validate]``
+
+Runs ``escalation calibrate workers=N`` (every episode of the library, the defaults of
+``configs/calibration/joint.yaml``) and ``escalation validate workers=N``, end to end as a
+user would, and prints for each the wall time, the episodes simulated and their rate, with
+the machine's load average before and after (the machine may be shared). The targets
+(issue 18): the joint fit with >= 1,000 particles within 3 minutes and the validation within
+15 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f} (1 min) {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--skip-validate", action="store_true")
+    ap.add_argument("--keep", help="copy the outputs into this folder")
+    args = ap.parse_args()
+    exe = Path(sys.executable).with_name("escalation")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(args.keep or tmp)
+        print(f"before: {load()}", flush=True)
+        start = time.perf_counter()
+        subprocess.run(
+            [str(exe), "calibrate", f"workers={args.workers}", f"hydra.run.dir={out}/joint"],
+            check=True,
+            capture_output=True,
+            cwd=tmp,
+        )
+        wall = time.perf_counter() - start
+        s = json.loads((out / "joint" / "calibration.json").read_text())
+        print(
+            f"joint calibration: {wall:.1f} s wall ({s['seconds']:.1f} s in the fit), "
+            f"{s['particles']:,} particles, {len(s['generations'])} generations, "
+            f"{s['simulated_in_fit']:,} episodes simulated, "
+            f"{s['episodes_per_second']:,.0f} episodes/s during the fit; {load()}",
+            flush=True,
+        )
+        for name, c in s["checks"].items():
+            print(
+                f"  {name:22s} in-sample P(pattern) prior {c['prior']['p_pattern']['estimate']:.3%}"
+                f" posterior {c['posterior']['p_pattern']['estimate']:.3%}"
+            )
+        if args.skip_validate:
+            return
+        start = time.perf_counter()
+        subprocess.run(
+            [str(exe), "validate", f"workers={args.workers}", f"out={out}/validation"],
+            check=True,
+            capture_output=True,
+            cwd=tmp,
+        )
+        wall = time.perf_counter() - start
+        v = json.loads((out / "validation" / "validation.json").read_text())
+        print(
+            f"validate: {wall:.1f} s wall, {len(v['folds'])} folds, "
+            f"{v['episodes_simulated']:,} episodes simulated, "
+            f"{v['episodes_per_second']:,.0f} episodes/s; {load()}"
+        )
+        print(f"{'held out':22s} {'posterior':>10} {'prior':>10} {'null':>10} {'ratio':>7}")
+        for f in v["folds"]:
+            print(
+                f"{f['episode']:22s} {f['p_pattern_posterior']:>10.3%} "
+                f"{f['p_pattern_prior']:>10.3%} {f['p_pattern_null']:>10.3%} "
+                f"{f['ratio_posterior_prior']:>7.2f}"
+            )
+        print(
+            f"geometric mean ratio {v['geometric_mean_ratio']:.2f}; posterior beats null on "
+            f"every fold: {v['posterior_beats_null_every_fold']}; prior <= 10% on every fold: "
+            f"{v['prior_pattern_at_most_10pct_every_fold']}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Pattern features of an episode: what a crisis looked like, comparable across episodes.
+
+One episode differs from another in length (4 to 27 coded days), in who struck first and in
+how well each day is sourced, so a fit across episodes compares *patterns*, computed the same
+way from the observed paths (``seeds/``) and from simulated ones. With V the victim's channel
+toward the adversary and A the adversary's toward the victim, over days 1..D-1 (day 0 is the
+forced trigger) of an episode of D coded days:
+
+- ``first_force_victim`` / ``first_force_adversary``: the first day the side used force
+  (a strike on militants or on state forces, or sustained conflict); D if it did not
+  (censored at the end of the coding);
+- ``answer_victim`` / ``answer_adversary``: the type of that first force, 0 none, 1 bases
+  (``strike_militants``), 2 state forces (``strike_state`` or ``sustained_conflict``);
+- ``peak``: the highest position on the states' axis reached by either side;
+- ``force_days``: days on which either side used force;
+- ``first_conciliatory``: the first day either side made a conciliatory act (a rung below
+  ``none``: an agreement, a ceasefire declaration, easing a measure...), D if none.
+
+Timing is compared within a window of ``window(D) = max(1, round(D / 7))`` days, a day per
+week of coding: the sources' own uncertainty about dates (``day_alternatives``) is a day or
+two, and grows with the length of a crisis.
+
+The definitions, the weights of :func:`episode_distance` and the pattern of
+:func:`pattern_match` were fixed before any leave-one-out fold was run
+(``docs/validation.md``) and are not tuned to any fold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.ladder import Ladder
+from sim.timeline import Timeline
+
+FEATURES = (
+    "first_force_victim",
+    "first_force_adversary",
+    "answer_victim",
+    "answer_adversary",
+    "peak",
+    "force_days",
+    "first_conciliatory",
+)
+#: Features compared as times (within the window); the others are compared exactly.
+TIMING = ("first_force_victim", "first_force_adversary", "force_days", "first_conciliatory")
+
+#: Weights of the distance terms: each term is about 1 for a clear miss (a timing off by one
+#: window, the wrong kind of answer, a peak two positions off), and capped at CAP so one
+#: wildly wrong feature cannot outweigh all the others. Conciliatory acts weigh half: their
+#: dating is the least certain, and the model's only ways down are agreement and gestures.
+WEIGHTS = {
+    "first_force_victim": 1.0,
+    "first_force_adversary": 1.0,
+    "answer_victim": 1.0,
+    "answer_adversary": 1.0,
+    "peak": 1.0,
+    "force_days": 1.0,
+    "first_conciliatory": 0.5,
+    "daily": 1.0,
+}
+CAP = 3.0
+#: Positions on the states' axis that count as one unit of the peak and daily terms.
+PEAK_SCALE, DAILY_SCALE = 2.0, 4.0
+
+
+def window(days: int) -> int:
+    """Timing window (days) of an episode of ``days`` coded days: a day per week of coding."""
+    return max(1, round(days / 7))
+
+
+@dataclass(frozen=True)
+class Coding:
+    """How rungs read as features on one ladder (indices, positions)."""
+
+    position: np.ndarray
+    force: int
+    state_force: int
+    none: int
+
+    @classmethod
+    def of(cls, ladder: Ladder) -> Coding:
+        """The coding of ``ladder``."""
+        return cls(
+            position=np.asarray(ladder.state_position, dtype=np.int64),
+            force=ladder.index["strike_militants"],
+            state_force=ladder.index["strike_state"],
+            none=ladder.rung_of("none"),
+        )
+
+
+def features(rungs: np.ndarray, coding: Coding) -> dict[str, np.ndarray]:
+    """Pattern features of paths.
+
+    Args:
+        rungs: (2, D, R) ladder indices: V's path then A's, days 0..D-1, R episodes.
+        coding: The ladder's coding.
+
+    Returns:
+        Feature name -> (R,) int64 values.
+    """
+    rungs = np.asarray(rungs, dtype=np.int64)[:, 1:, :]
+    days = rungs.shape[1] + 1
+    force = rungs >= coding.force
+    out: dict[str, np.ndarray] = {}
+    for side, name in enumerate(("victim", "adversary")):
+        f = force[side]
+        any_f = f.any(axis=0)
+        first = np.where(any_f, f.argmax(axis=0) + 1, days)
+        out[f"first_force_{name}"] = first
+        at = np.take_along_axis(rungs[side], np.minimum(first - 1, days - 2)[None, :], 0)[0]
+        out[f"answer_{name}"] = np.where(any_f, np.where(at >= coding.state_force, 2, 1), 0)
+    out["peak"] = coding.position[rungs].max(axis=(0, 1))
+    out["force_days"] = force.any(axis=0).sum(axis=0)
+    calm = (rungs < coding.none).any(axis=0)
+    out["first_conciliatory"] = np.where(calm.any(axis=0), calm.argmax(axis=0) + 1, days)
+    return {k: out[k].astype(np.int64) for k in FEATURES}
+
+
+@dataclass(frozen=True)
+class EpisodeTarget:
+    """One episode's observed pattern, in model terms.
+
+    Attributes:
+        name: Episode name.
+        days: Coded days D.
+        rungs: (2, D) observed ladder indices of V and A.
+        observed: Feature -> observed value.
+        sourced: (D,) days whose timing is well sourced (day 0 excluded).
+        coding: The ladder's coding.
+    """
+
+    name: str
+    days: int
+    rungs: np.ndarray
+    observed: dict[str, int]
+    sourced: np.ndarray
+    coding: Coding
+
+    @property
+    def window(self) -> int:
+        """The episode's timing window."""
+        return window(self.days)
+
+
+def target_from_paths(
+    name: str, rungs: np.ndarray, sourced: np.ndarray, coding: Coding
+) -> EpisodeTarget:
+    """A target from observed (or synthetic) paths, shape (2, D)."""
+    rungs = np.asarray(rungs, dtype=np.int64)
+    obs = {k: int(v[0]) for k, v in features(rungs[:, :, None], coding).items()}
+    return EpisodeTarget(name, rungs.shape[1], rungs, obs, np.asarray(sourced, bool), coding)
+
+
+def well_sourced_days(t: Timeline, sides: tuple[str, str]) -> np.ndarray:
+    """Days 1..D-1 on which neither side's dating is in doubt.
+
+    A day is in doubt when an act of one side toward the other (not a domestic step) on it is
+    of medium or low confidence or has alternative days, or when such an act of another day
+    gives it as an alternative. Days without events count as sourced: the coding covers every
+    day, and an empty day was read as one without acts.
+    """
+    ok = np.ones(t.observed_days, dtype=bool)
+    ok[0] = False
+    for e in t.events:
+        if e.domestic or e.actor not in sides or e.day >= t.observed_days:
+            continue
+        if e.confidence != "high" or e.day_alternatives:
+            for d in (e.day, *e.day_alternatives):
+                if 0 <= d < t.observed_days:
+                    ok[d] = False
+    return ok
+
+
+def episode_distance(sim: dict[str, np.ndarray], rungs: np.ndarray, t: EpisodeTarget) -> np.ndarray:
+    """Distance (R,) of simulated episodes to the observed one (module docstring, WEIGHTS).
+
+    Args:
+        sim: Simulated features (:func:`features`).
+        rungs: (2, D, R) simulated ladder indices (for the daily term).
+        t: The observed episode.
+    """
+    w = t.window
+    d = np.zeros(rungs.shape[2])
+    for k in FEATURES:
+        gap = np.abs(sim[k] - t.observed[k]).astype(np.float64)
+        if k in TIMING:
+            term = np.minimum(gap / w, CAP)
+        elif k == "peak":
+            term = np.minimum(gap / PEAK_SCALE, CAP)
+        else:
+            term = (gap > 0).astype(np.float64)
+        d += WEIGHTS[k] * term
+    days = np.flatnonzero(t.sourced)
+    if days.size:
+        pos = t.coding.position
+        gaps = np.abs(pos[rungs[:, days, :]] - pos[t.rungs[:, days]][:, :, None])
+        d += WEIGHTS["daily"] * np.minimum(gaps.mean(axis=(0, 1)) / DAILY_SCALE, CAP)
+    return d
+
+
+def pattern_match(sim: dict[str, np.ndarray], t: EpisodeTarget) -> dict[str, np.ndarray]:
+    """Per feature, (R,) whether the simulated episode shows the observed pattern.
+
+    Timing features match within the episode's window, the others exactly; ``all`` is every
+    feature together.
+    """
+    out = {}
+    for k in FEATURES:
+        gap = np.abs(sim[k] - t.observed[k])
+        out[k] = gap <= t.window if k in TIMING else gap == 0
+    out["all"] = np.logical_and.reduce([out[k] for k in FEATURES])
+    return out
+
+
+def exact_days(rungs: np.ndarray, t: EpisodeTarget) -> np.ndarray:
+    """(R,) whether both sides' rungs equal the observed ones on every well-sourced day.
+
+    Compared as positions on the states' axis, as the observed coding rungs that no state can
+    take read as the nearest state rung.
+    """
+    days = np.flatnonzero(t.sourced)
+    pos = t.coding.position
+    same = pos[rungs[:, days, :]] == pos[t.rungs[:, days]][:, :, None]
+    return np.asarray(same.all(axis=(0, 1)))
