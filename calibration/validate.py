@@ -24,6 +24,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -87,14 +88,31 @@ def ratio(a: dict[str, float], b: dict[str, float], n: int) -> float:
     return (a["estimate"] * n + 0.5) / (b["estimate"] * n + 0.5)
 
 
+#: Runs a list of fold jobs elsewhere (a launcher's pool): ``(jobs, folders) -> results``,
+#: each result as :func:`run_fold` returns it, in the order of the jobs.
+FoldRunner = Callable[[list[Any], list[Path]], list[dict[str, Any]]]
+
+
 def validate(
     cfg: dict[str, Any],
     episodes: list[Episode],
     out: Path,
     workers: int = 1,
     progress: bool = True,
+    runner: FoldRunner | None = None,
 ) -> dict[str, Any]:
-    """Run the folds and write ``validation.json`` and ``validation.html`` into ``out``."""
+    """Run the folds and write ``validation.json`` and ``validation.html`` into ``out``.
+
+    Args:
+        cfg: The calibration settings (``calibration`` node, with ``validation``).
+        episodes: The episodes, loaded.
+        out: The output folder.
+        workers: Local processes running folds when no ``runner`` is given.
+        progress: Print a line per fold.
+        runner: Runs the folds as independent jobs through a launcher's pool (local
+            worker processes or a SLURM job array; :mod:`sim.commands` builds it from
+            ``launcher=``). Each fold writes into ``out/folds/<episode>``.
+    """
     val = dict(cfg.get("validation") or {})
     names = [e.name for e in episodes]
     folds = val.get("folds") or names
@@ -108,9 +126,14 @@ def validate(
     seed = int(cfg.get("seed", 1))
     jobs = [(fold_cfg, episodes, h, seed * 1000 + names.index(h), draws) for h in folds]
     start = time.perf_counter()
-    parallel.prepare(workers)
+    done: Iterable[dict[str, Any]]
+    if runner is not None:
+        done = runner(jobs, [out / "folds" / h for h in folds])
+    else:
+        parallel.prepare(workers)
+        done = parallel.ordered(run_fold, jobs, workers)
     results = []
-    for r in parallel.ordered(run_fold, jobs, workers):
+    for r in done:
         results.append(r)
         if progress:
             print(
@@ -143,7 +166,7 @@ def validate(
     return summary
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], runner: FoldRunner | None = None) -> int:
     """``escalation validate [OVERRIDES...]``: the overrides of ``escalation calibrate``.
 
     ``draws=N``, ``folds=[a,b]`` and ``seconds_per_fold=S`` set the validation itself,
@@ -185,7 +208,7 @@ def main(argv: list[str]) -> int:
         if not any(o.startswith("simulation.workers") for o in carried):
             workers = 2
         episodes = load_episodes(names, scenario, carried)
-        s = validate({str(k): v for k, v in calib.items()}, episodes, out, workers)
+        s = validate({str(k): v for k, v in calib.items()}, episodes, out, workers, runner=runner)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

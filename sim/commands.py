@@ -252,7 +252,45 @@ def calibrate(argv: list[str]) -> int:
 
 
 def validate(argv: list[str]) -> int:
-    """``escalation validate [OVERRIDES...]``: leave one episode out, fit, forecast it."""
+    """``escalation validate [OVERRIDES...] [launcher=local|slurm]``: leave one episode out.
+
+    ``launcher=slurm`` runs each fold as a task of one SLURM job array, with the settings
+    of the package's ``hydra/launcher=slurm`` preset (docs/cluster.md), as sweeps do;
+    ``launcher=local`` (the default) runs them on local worker processes.
+    """
     from sim.calibration.validate import main
 
-    return main(argv)
+    rest = [a for a in argv if not a.startswith("launcher=")]
+    chosen = [a.split("=", 1)[1] for a in argv if a.startswith("launcher=")]
+    if not chosen or chosen[-1] == "local":
+        return main(rest)
+    if chosen[-1] != "slurm":
+        print(f"error: launcher: {chosen[-1]!r} is not one of local, slurm", file=sys.stderr)
+        return 2
+    return main(rest, runner=_slurm_folds)
+
+
+def _slurm_folds(jobs: list[Any], folders: list[Path]) -> list[Any]:
+    """Run validation folds as one SLURM job array (the package's slurm preset)."""
+    from importlib import resources
+
+    from sim.calibration.validate import run_fold
+    from sim.config import load_yaml
+    from sim.sweep.pools import Submission, pool_from_config
+
+    preset = load_yaml(
+        Path(str(resources.files("sim.configs").joinpath("hydra/launcher/slurm.yaml")))
+    )
+    root = folders[0].parent if folders else Path(".")
+    preset["submitit_folder"] = str(root / ".submitit" / "%j")
+    pool = pool_from_config(preset)
+    subs = [Submission(run_fold, job, folder) for job, folder in zip(jobs, folders, strict=True)]
+    results: dict[int, Any] = {}
+    for sub, result in pool.run(subs):
+        if result is None:
+            raise ConfigError(
+                f"validation fold {sub.folder.name}: its SLURM job ended without a result "
+                f"(see {sub.folder / 'slurm.json'})"
+            )
+        results[subs.index(sub)] = result
+    return [results[i] for i in range(len(subs))]

@@ -158,3 +158,44 @@ def test_cancelled_job_fails_alone_and_a_rerun_recomputes_only_it(
     t = table(tmp_path, "sweep")
     assert list(t["status"]) == ["complete", "complete"]
     assert t["p_mediation_offered"].notna().all()
+
+
+@pytest.mark.slurm
+def test_validation_folds_run_as_slurm_jobs(cluster: None, tmp_path: Path) -> None:
+    """``escalation validate launcher=slurm``: each fold is a task of one SLURM job array."""
+    out = tmp_path / "v"
+    args = [
+        "episodes=[iran_pakistan_2024,us_iran_2020]",
+        "population=40",
+        "generations=2",
+        "max_moves=2",
+        "batch=1000",
+        "fit_draws=300",
+        "draws=300",
+        f"out={out}",
+    ]
+    p = subprocess.run(
+        [str(BIN), "validate", *args, "launcher=slurm"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert p.returncode == 0, p.stderr
+    doc = json.loads((out / "validation.json").read_text())
+    assert [f["episode"] for f in doc["folds"]] == ["iran_pakistan_2024", "us_iran_2020"]
+    for fold in ("iran_pakistan_2024", "us_iran_2020"):
+        info = json.loads((out / "folds" / fold / "slurm.json").read_text())
+        assert info["state"] == "COMPLETED" and "_" in info["job_id"]  # an array task
+    # The same folds on local workers give the same numbers.
+    local = tmp_path / "local"
+    q = subprocess.run(
+        [str(BIN), "validate", *args[:-1], f"out={local}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert q.returncode == 0, q.stderr
+    here = json.loads((local / "validation.json").read_text())
+    for a, b in zip(doc["folds"], here["folds"], strict=True):
+        assert a["p_pattern_posterior"] == b["p_pattern_posterior"]
+        assert a["p_pattern_prior"] == b["p_pattern_prior"]
