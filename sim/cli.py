@@ -68,7 +68,8 @@ and validation.html.
 
 Arguments are the overrides of a joint calibration (population=N seed=N ...), draws=N
 (simulations of each held-out episode), folds=[a,b] (a subset), out=DIR, workers=N (folds
-run at once, default 2).
+run at once, default 2), launcher=slurm (each fold a task of one SLURM job array, with the
+package's SLURM preset; docs/cluster.md).
 """
 
 #: Subcommands that pass their arguments to Hydra, with their help text.
