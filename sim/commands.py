@@ -141,7 +141,8 @@ def aggregate(sweep_dir: str) -> int:
 
 def scenarios() -> int:
     """``escalation scenarios``: list the scenario library."""
-    from sim.config import load_yaml, scenario_files
+    from sim.config import scenario_files
+    from sim.yamlfiles import load_yaml
 
     for name, path in scenario_files().items():
         scen = load_yaml(path).get("scenario", {}) or {}
@@ -275,8 +276,8 @@ def _slurm_folds(jobs: list[Any], folders: list[Path]) -> list[Any]:
     from importlib import resources
 
     from sim.calibration.validate import run_fold
-    from sim.config import load_yaml
     from sim.sweep.pools import Submission, pool_from_config
+    from sim.yamlfiles import load_yaml
 
     preset = load_yaml(
         Path(str(resources.files("sim.configs").joinpath("hydra/launcher/slurm.yaml")))

@@ -9,8 +9,8 @@ ConfigStore (group = folder, ``scenario`` for the scenario library), so:
   installed wheel alike;
 - composing a job's config is fast (~10 ms instead of ~0.25 s: Hydra would otherwise
   re-read every YAML file with the pure-Python parser for every job of a sweep, twice);
-- YAML is read with a safe loader: tags such as ``!!python/object`` are refused, so a
-  config or scenario file cannot construct Python objects.
+- files are read and checked by :mod:`sim.yamlfiles` (a safe loader: tags such as
+  ``!!python/object`` are refused; nothing of a file reaches Hydra's own node).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from hydra import compose, initialize
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
@@ -33,6 +32,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.errors import ConfigError, suggest
 from sim.overrides import check_conflicts, expand_short, open_policy_keys, settle_policies
+from sim.yamlfiles import check_file, package_header, parse_yaml, scenario_node
 
 CONFIG_MODULE = "sim.configs"
 SCENARIO_GROUP = "scenario"
@@ -48,119 +48,10 @@ def scenario_files() -> dict[str, Path]:
     return dict(sorted(out.items()))
 
 
-def load_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping safely.
-
-    Raises:
-        ConfigError: If the file is not valid YAML or not a mapping.
-    """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "?"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path.name}: malformed YAML at {where}: {problem}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path.name}: expected a mapping at the top, got {type(data).__name__}")
-    return data
-
-
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _REGISTERED: list[str] = []
 #: The parsed episode and scenario files ("episode/NAME", "scenario/NAME"): the layers a
 #: policy switch is judged by (sim/overrides.py).
 _LAYERS: dict[str, dict[str, Any]] = {}
-
-
-def _package_header(text: str) -> str | None:
-    """The ``# @package X`` directive among a file's leading comment lines, if any."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("#"):
-            break
-        match = re.match(r"#\s*@package\s+(\S+)", stripped)
-        if match:
-            return match.group(1)
-    return None
-
-
-#: Resolvers a config file may use: reading another key of the config, nothing else. No
-#: ``oc.env`` (a file must not copy the environment into reports), no ``oc.create`` or
-#: ``oc.decode`` (they build nodes from text), no resolver a plugin registered.
-SAFE_RESOLVERS = frozenset({"oc.select"})
-
-
-def _interpolations(text: str) -> list[tuple[str, str]]:
-    """The resolvers and node references of a config string, by OmegaConf's own grammar."""
-    from antlr4 import ParserRuleContext
-    from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser as P
-    from omegaconf.grammar_parser import parse
-
-    out: list[tuple[str, str]] = []
-
-    def walk(tree: Any) -> None:
-        if isinstance(tree, P.InterpolationResolverContext):
-            out.append(("resolver", tree.resolverName().getText()))
-        elif isinstance(tree, P.InterpolationNodeContext):
-            out.append(("node", tree.getText()[2:-1]))
-        if isinstance(tree, ParserRuleContext):
-            for child in tree.getChildren():
-                walk(child)
-
-    walk(parse(text, parser_rule="configValue"))
-    return out
-
-
-def check_file(node: Any, where: str, package: str | None = None) -> None:
-    """Check a config, scenario or episode file before it joins the config tree.
-
-    Files are untrusted (docs/security.md). Hydra acts on its own ``hydra`` node only
-    (callbacks, launchers, logging, the job's environment), so no file may reach it: not by a
-    top-level ``hydra`` key, a ``# @package hydra...`` header, or a ``defaults`` entry naming
-    a hydra group. Interpolations are limited to :data:`SAFE_RESOLVERS` and references to
-    the config's own keys outside ``hydra``. Everything else in a file is data, checked by
-    the schema (:mod:`sim.settings`) like any other value.
-
-    Raises:
-        ConfigError: Naming the file and the key.
-    """
-    if package is not None and (package == "hydra" or package.startswith("hydra.")):
-        raise ConfigError(f"{where}: '@package {package}': files cannot configure Hydra")
-    if not isinstance(node, dict):
-        return
-    if "hydra" in node:
-        raise ConfigError(f"{where}: hydra: files cannot configure Hydra (only the command line)")
-    for entry in node.get("defaults") or []:
-        text = yaml.safe_dump(entry) if isinstance(entry, dict) else str(entry)
-        if "hydra" in text:
-            raise ConfigError(f"{where}: defaults: {text.strip()!r} selects a Hydra config")
-    _check_values(node, where, [])
-
-
-def _check_values(node: Any, where: str, path: list[str]) -> None:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            _check_values(v, where, [*path, str(k)])
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            _check_values(v, where, [*path, f"[{i}]"])
-    elif isinstance(node, str) and "${" in node:
-        key = ".".join(path).replace(".[", "[") or "?"
-        try:
-            found = _interpolations(node)
-        except Exception:  # OmegaConf's grammar error types vary between versions
-            raise ConfigError(f"{where}: {key}: malformed interpolation {node!r}") from None
-        for kind, name in found:
-            if kind == "resolver" and name not in SAFE_RESOLVERS:
-                raise ConfigError(
-                    f"{where}: {key}: the interpolation ${{{name}:...}} is not allowed in "
-                    f"files (allowed: references to other keys, {', '.join(SAFE_RESOLVERS)})"
-                )
-            if kind == "node" and (name == "hydra" or name.startswith("hydra.")):
-                raise ConfigError(f"{where}: {key}: files cannot read Hydra's settings")
 
 
 def run_name(overrides: str) -> str:
@@ -206,17 +97,13 @@ def register_configs() -> list[str]:
     register_resolvers()
     if _REGISTERED:
         return list(_REGISTERED)
-    cs = ConfigStore.instance()
     root = Path(str(resources.files(CONFIG_MODULE)))
     for path in sorted(root.rglob("*.yaml")):
         rel = path.relative_to(root)
         text = path.read_text(encoding="utf-8")
-        try:
-            node = yaml.load(text, Loader=_SAFE_LOADER) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"configs/{rel}: malformed YAML: {exc}") from None
+        node = parse_yaml(text, f"configs/{rel}")
         group = None if rel.parent == Path(".") else rel.parent.as_posix()
-        package = _package_header(text)
+        package = package_header(text)
         if group is None or not group.startswith("hydra"):
             # Only our own presets under configs/hydra/ and the primary config's hydra node
             # and defaults list speak to Hydra; every other file is checked like a user's.
@@ -225,9 +112,7 @@ def register_configs() -> list[str]:
                 f"configs/{rel}",
                 None if group is None else package,
             )
-        cs.store(group=group, name=rel.stem, node=node, package=package)
-        if group == "episode":
-            _LAYERS[f"episode/{rel.stem}"] = node
+        _store(group, rel.stem, node, package)
     _REGISTERED.extend(register_scenarios())
     return list(_REGISTERED)
 
@@ -238,36 +123,19 @@ def register_scenarios() -> list[str]:
     Returns:
         The scenario names.
     """
-    cs = ConfigStore.instance()
     names = []
     for name, path in scenario_files().items():
-        node = scenario_node(path)
-        cs.store(group=SCENARIO_GROUP, name=name, node=node, package="_global_")
-        _LAYERS[f"{SCENARIO_GROUP}/{name}"] = node
+        _store(SCENARIO_GROUP, name, scenario_node(path), "_global_")
         names.append(name)
     return names
 
 
-def scenario_node(path: Path, named: bool = True) -> dict[str, Any]:
-    """A scenario overlay file, read safely and checked (:func:`check_file`).
-
-    Args:
-        path: The file.
-        named: Name the scenario after the file unless it names itself.
-
-    Raises:
-        ConfigError: On malformed YAML, a ``hydra`` or ``defaults`` node, or an unsafe
-            interpolation.
-    """
-    node = load_yaml(path)
-    if "defaults" in node:
-        raise ConfigError(f"{path.name}: defaults: a scenario is an overlay, it cannot select")
-    check_file(node, path.name)
-    if named:
-        scen = node.setdefault("scenario", {})
-        if isinstance(scen, dict):
-            scen.setdefault("name", path.stem)
-    return node
+def _store(group: str | None, name: str, node: dict[str, Any], package: str | None) -> None:
+    """Register a checked file in the ConfigStore, remembering episode and scenario layers."""
+    ConfigStore.instance().store(group=group, name=name, node=node, package=package)
+    if group in ("episode", SCENARIO_GROUP):
+        # The layers a policy switch is judged by (sim/overrides.py).
+        _LAYERS[f"{group}/{name}"] = node
 
 
 def config_groups() -> list[str]:
@@ -295,7 +163,6 @@ def register_user_dir(folder: str | Path) -> list[str]:
     if not root.is_dir():
         raise ConfigError(f"--config-dir: {root} is not a folder")
     groups = config_groups()
-    cs = ConfigStore.instance()
     added = []
     for path in sorted(root.rglob("*")):
         if path.is_dir() or path.name.startswith("."):
@@ -313,15 +180,15 @@ def register_user_dir(folder: str | Path) -> list[str]:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
             raise ConfigError(f"{where}: the name {name!r} must be letters, digits, '_' or '-'")
         if group == SCENARIO_GROUP:
-            cs.store(group=group, name=name, node=scenario_node(path), package="_global_")
+            _store(group, name, scenario_node(path), "_global_")
             if name not in _REGISTERED:
                 _REGISTERED.append(name)
         else:
             text = path.read_text(encoding="utf-8")
-            node = load_yaml(path)
-            package = _package_header(text)
+            node = parse_yaml(text, where)
+            package = package_header(text)
             check_file(node, where, package)
-            cs.store(group=group, name=name, node=node, package=package)
+            _store(group, name, node, package)
         added.append(f"{group}/{name}")
     return added
 

@@ -111,6 +111,26 @@ def episode_spec(raw: dict[str, Any]) -> EpisodeSpec:
     )
 
 
+def check_scenario_episode(raw: dict[str, Any]) -> None:
+    """Refuse a scenario written for another episode's actors (before its keys mislead).
+
+    Raises:
+        ConfigError: Naming the scenario, its episode and the one selected.
+    """
+    scen = raw.get("scenario") or {}
+    written_for = scen.get("episode") if isinstance(scen, Mapping) else None
+    if written_for is None:
+        return
+    episode = raw.get("episode") or {}
+    name = episode.get("name") if isinstance(episode, Mapping) else None
+    if name != written_for:
+        raise ConfigError(
+            f"scenario.episode: scenario {scen.get('name')!r} is written for episode "
+            f"{written_for!r} (its actors), not {name!r}; select episode={written_for} or a "
+            "scenario for any episode (baseline, calibrated)"
+        )
+
+
 def set_role_key(raw: dict[str, Any], key: str, value: Any) -> None:
     """Set ``by_role.ROLE.PATH`` in ``raw``, creating the nodes on the way.
 
@@ -230,6 +250,7 @@ __all__ = [
     "EpisodeSpec",
     "apply_roles",
     "check_role_overrides",
+    "check_scenario_episode",
     "episode_spec",
     "set_role_key",
 ]

@@ -8,14 +8,19 @@ the bad value; nothing is written before validation passes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from sim.episode import EpisodeSpec, apply_roles, episode_spec, set_role_key
+from sim.episode import (
+    EpisodeSpec,
+    apply_roles,
+    check_scenario_episode,
+    episode_spec,
+    set_role_key,
+)
 from sim.errors import ConfigError, UnknownParameter, suggest
 from sim.folders import check_name
 from sim.kinds import get_kind
@@ -24,6 +29,7 @@ from sim.params import Param, check_value
 from sim.policies import get_policy
 from sim.policies.base import resolve_params
 from sim.posterior import posterior_arrays, set_key
+from sim.runspec import SimulationSpec, check_report, int_value, mapping, simulation_spec
 from sim.submodels import MECHANISM_PARAMS
 
 #: The config's top-level sections.
@@ -88,33 +94,6 @@ class EventSpec:
 
 
 @dataclass
-class SimulationSpec:
-    """How much to simulate and how.
-
-    Attributes:
-        replicates: Number of replicates R.
-        days: Horizon T in days (day 0 is the trigger).
-        seed: Seed of the counter-based generator.
-        chunk_size: Replicates simulated per model instance (bounds memory).
-        workers: Worker processes (results do not depend on it).
-        write_events: Whether to write the event log.
-        sample_paths: Number of replicates whose full paths are kept for the report.
-        memory_mb: Memory a chunk may use; chunks shrink to fit long horizons.
-        max_hours: Refuse up front a run estimated to take longer than this.
-    """
-
-    replicates: int = 10_000
-    days: int = 30
-    seed: int = 1
-    chunk_size: int = 65_536
-    workers: int = 1
-    write_events: bool = True
-    sample_paths: int = 20
-    memory_mb: int = 512
-    max_hours: float = 1.0
-
-
-@dataclass
 class Settings:
     """Everything a run needs, validated.
 
@@ -162,8 +141,8 @@ class Settings:
         for key in ("ladder", "actors", "simulation"):
             if key not in raw or raw[key] is None:
                 raise ConfigError(f"{key}: missing from the config")
-        _check_scenario_episode(raw)
-        sim = _simulation(raw["simulation"])
+        check_scenario_episode(raw)
+        sim = simulation_spec(raw["simulation"])
         drawn: dict[str, np.ndarray] = {}
         if raw.get("posterior"):
             # Forecasts that carry the calibration's uncertainty: each replicate's
@@ -171,23 +150,23 @@ class Settings:
             drawn = posterior_arrays(raw["posterior"], sim.replicates, sim.seed)
             for key, values in drawn.items():
                 (set_role_key if key.startswith("by_role.") else set_key)(raw, key, values)
-        _mapping(raw["actors"], "actors")
+        mapping(raw["actors"], "actors")
         # Role-keyed values (a calibrated scenario, a posterior) go to the actors the
         # episode casts in those roles, so they carry over to any episode's roster.
         episode = apply_roles(raw, episode_spec(raw))
-        ladder = Ladder.from_config(_mapping(raw["ladder"], "ladder"))
-        actors = _actors(_mapping(raw["actors"], "actors"), ladder, sim.replicates)
+        ladder = Ladder.from_config(mapping(raw["ladder"], "ladder"))
+        actors = _actors(mapping(raw["actors"], "actors"), ladder, sim.replicates)
         relations = _items(raw.get("relations") or {}, "relations")
         events = _events(_items(raw.get("events") or {}, "events"), actors, ladder, sim.days)
         mech = _params(
-            _mapping(raw.get("mechanisms") or {}, "mechanisms"),
+            mapping(raw.get("mechanisms") or {}, "mechanisms"),
             MECHANISM_PARAMS,
             "mechanisms",
             sim.replicates,
             "the mechanisms node",
         )
-        _report(raw.get("report"))
-        scenario = _mapping(raw.get("scenario") or {}, "scenario")
+        check_report(raw.get("report"))
+        scenario = mapping(raw.get("scenario") or {}, "scenario")
         if "name" in scenario:
             check_name(scenario["name"], "scenario.name")  # it names the run's folder
         return cls(
@@ -201,22 +180,6 @@ class Settings:
             episode=episode,
             raw=raw,
             drawn=drawn,
-        )
-
-
-def _check_scenario_episode(raw: dict[str, Any]) -> None:
-    """Refuse a scenario written for another episode's actors (before its keys mislead)."""
-    scen = raw.get("scenario") or {}
-    written_for = scen.get("episode") if isinstance(scen, Mapping) else None
-    if written_for is None:
-        return
-    episode = raw.get("episode") or {}
-    name = episode.get("name") if isinstance(episode, Mapping) else None
-    if name != written_for:
-        raise ConfigError(
-            f"scenario.episode: scenario {scen.get('name')!r} is written for episode "
-            f"{written_for!r} (its actors), not {name!r}; select episode={written_for} or a "
-            "scenario for any episode (baseline, calibrated)"
         )
 
 
@@ -242,12 +205,6 @@ def _to_plain(cfg: Any) -> dict[str, Any]:
     return dict(cfg)
 
 
-def _mapping(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: expected a mapping, got {value!r}")
-    return {str(k): v for k, v in value.items()}
-
-
 def _items(value: Any, where: str) -> list[dict[str, Any]]:
     """Items of a list or of an id-keyed mapping (mappings let overlays add items)."""
     if isinstance(value, Mapping):
@@ -255,78 +212,13 @@ def _items(value: Any, where: str) -> list[dict[str, Any]]:
         for k, v in value.items():
             if v is None:  # an overlay removes an item by setting it to null
                 continue
-            item = _mapping(v, f"{where}.{k}")
+            item = mapping(v, f"{where}.{k}")
             item.setdefault("id", str(k))
             out.append(item)
         return out
     if isinstance(value, list):
-        return [_mapping(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [mapping(v, f"{where}[{i}]") for i, v in enumerate(value)]
     raise ConfigError(f"{where}: expected a list or mapping, got {value!r}")
-
-
-def _int(value: Any, where: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigError(f"{where}: expected an integer, got {value!r}")
-    try:
-        x = float(value)
-    except ValueError:
-        raise ConfigError(f"{where}: expected an integer, got {value!r}") from None
-    if not math.isfinite(x) or x != int(x):
-        raise ConfigError(f"{where}: expected an integer, got {value!r}")
-    if not low <= x <= high:
-        raise ConfigError(f"{where}: {int(x)} outside [{low}, {high}]")
-    return int(x)
-
-
-def _simulation(value: Any) -> SimulationSpec:
-    s = _mapping(value, "simulation")
-    known = set(SimulationSpec.__dataclass_fields__)
-    for k in s:
-        if k not in known:
-            raise ConfigError(f"simulation.{k}: unknown setting{suggest(k, sorted(known))}")
-    spec = SimulationSpec()
-    spec.replicates = _int(s.get("replicates", spec.replicates), "simulation.replicates", 1, 10**12)
-    spec.days = _int(s.get("days", spec.days), "simulation.days", 1, 100_000)
-    spec.seed = _int(s.get("seed", spec.seed), "simulation.seed", 0, 2**63 - 1)
-    spec.chunk_size = _int(s.get("chunk_size", spec.chunk_size), "simulation.chunk_size", 1, 10**8)
-    spec.workers = _int(s.get("workers", spec.workers), "simulation.workers", 1, 1024)
-    spec.sample_paths = _int(
-        s.get("sample_paths", spec.sample_paths), "simulation.sample_paths", 0, 10_000
-    )
-    spec.memory_mb = _int(s.get("memory_mb", spec.memory_mb), "simulation.memory_mb", 16, 10**6)
-    mh = check_value("simulation.max_hours", s.get("max_hours", spec.max_hours), 0.0, 1e6, 1)
-    if isinstance(mh, np.ndarray):
-        raise ConfigError("simulation.max_hours: expected a number")
-    spec.max_hours = float(mh)
-    we = s.get("write_events", spec.write_events)
-    if not isinstance(we, bool):
-        raise ConfigError(f"simulation.write_events: expected true or false, got {we!r}")
-    spec.write_events = we
-    return spec
-
-
-def _report(value: Any) -> None:
-    """Check the ``report`` node (sim/report/ reads it after the run: check it before)."""
-    if value is None:
-        return
-    r = _mapping(value, "report")
-    for k, v in r.items():
-        where = f"report.{k}"
-        if k in ("enabled", "in_sweeps"):
-            if not isinstance(v, bool):
-                raise ConfigError(f"{where}: expected true or false, got {v!r}")
-        elif k == "sample_paths":
-            _int(v, where, 0, 10_000)
-        elif k == "plotly_js":
-            if v not in ("inline", "shared"):
-                raise ConfigError(f"{where}: {v!r} is not one of inline, shared")
-        elif k == "quantiles":
-            if not isinstance(v, list) or not v:
-                raise ConfigError(f"{where}: expected a non-empty list of numbers in (0, 1)")
-            for q in v:
-                check_value(where, q, 0.0, 1.0, 1)
-        else:
-            raise ConfigError(f"{where}: unknown setting")
 
 
 def _params(
@@ -353,7 +245,7 @@ def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]
         if body is None:  # removed by an overlay
             continue
         where = f"actors.{actor_id}"
-        a = _mapping(body, where)
+        a = mapping(body, where)
         kind = str(a.pop("kind", ""))
         decl = get_kind(kind, f"{where}.kind")
         for name in decl.rungs:
@@ -367,7 +259,7 @@ def _actors(cfg: dict[str, Any], ladder: Ladder, n: int) -> dict[str, ActorSpec]
         role = decl.policy_role
         policy, policy_params = None, {}
         if role is not None:
-            pc = _mapping(policy_cfg, f"{where}.policy") if policy_cfg is not None else {}
+            pc = mapping(policy_cfg, f"{where}.policy") if policy_cfg is not None else {}
             if "name" not in pc:
                 raise ConfigError(f"{where}.policy.name: missing (a {kind} needs a policy)")
             policy = str(pc.pop("name"))
@@ -405,7 +297,7 @@ def _events(
         kind = actors[actor].kind
         if rung not in ladder.allowed(kind):
             raise ConfigError(f"{where}.rung: a {kind} cannot take {rung!r}")
-        day = _int(e.get("day", 0), f"{where}.day", 0, 10**6)
+        day = int_value(e.get("day", 0), f"{where}.day", 0, 10**6)
         if day >= days:
             # Silently dropping it would remove the trigger of the episode, say.
             raise ConfigError(
@@ -420,7 +312,7 @@ def _events(
                 actor=actor,
                 target=target,
                 rung=rung,
-                casualties=None if cas is None else _int(cas, f"{where}.casualties", 0, 10**7),
+                casualties=None if cas is None else int_value(cas, f"{where}.casualties", 0, 10**7),
             )
         )
     return out

@@ -20,9 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sim.config import load_yaml
 from sim.errors import ConfigError, suggest
 from sim.ladder import Ladder
+from sim.yamlfiles import load_yaml
 
 #: The episode a config without ``episode.timeline`` is compared with.
 DEFAULT_EPISODE = "iran_pakistan_2024"

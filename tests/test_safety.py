@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.config import check_file, load_yaml
 from sim.errors import ConfigError
+from sim.yamlfiles import check_file, load_yaml
 
 BIN = Path(sys.executable).with_name("escalation")
 SECRET = "s3cr3t-token-4711"

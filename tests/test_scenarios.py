@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config import compose_config, load_yaml, scenario_files
+from sim.config import compose_config, scenario_files
 from sim.model import EscalationModel
 from sim.runner import simulate
 from sim.settings import Settings
+from sim.yamlfiles import load_yaml
 
 N = 3000
 
