@@ -77,6 +77,11 @@ class Result:
         """The last generation."""
         return self.generations[-1]
 
+    def schedule(self) -> list[dict[str, float]]:
+        """Each generation's tolerance, acceptance rate, ESS, simulations and seconds."""
+        keys = ("tolerance", "acceptance_rate", "ess", "simulated", "seconds")
+        return [{k: getattr(g, k) for k in keys} for g in self.generations]
+
     @property
     def simulated(self) -> int:
         """Simulations over all generations."""

@@ -239,16 +239,7 @@ def calibrate(
         "simulated_in_fit": result.simulated,
         "episodes_per_second": result.simulated / seconds,
         "particles": int(post.particles.shape[0]),
-        "generations": [
-            {
-                "tolerance": g.tolerance,
-                "acceptance_rate": g.acceptance_rate,
-                "ess": g.ess,
-                "simulated": g.simulated,
-                "seconds": g.seconds,
-            }
-            for g in result.generations
-        ],
+        "generations": result.schedule(),
         "prior": prior_fit,
         "posterior": post_fit,
         "posterior_median": median,

@@ -153,16 +153,7 @@ def calibrate_joint(
         "simulated_per_episode": dict(f.sim.per_episode),
         "particles": int(post.particles.shape[0]),
         "sampler": "ABC-SMC with MCMC moves (Drovandi & Pettitt 2011)",
-        "generations": [
-            {
-                "tolerance": g.tolerance,
-                "acceptance_rate": g.acceptance_rate,
-                "ess": g.ess,
-                "simulated": g.simulated,
-                "seconds": g.seconds,
-            }
-            for g in f.result.generations
-        ],
+        "generations": f.result.schedule(),
         "prior_spec": {
             m.key: {"dist": m.dist, "low": m.low, "high": m.high} for m in f.prior.marginals
         },

@@ -19,7 +19,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from sim.report.figures import channel_label, observed_sentence, within_week
+from sim.report.figures import channel_label, deescalated_by, observed_sentence
 from sim.report.html import (
     Section,
     check_plotly_js,
@@ -70,7 +70,7 @@ def summary_sentences(runs: Sequence[Run]) -> list[str]:
     out = [
         f"{len(runs)} runs compared; the reference is {run_label(base, runs)}, where the chance "
         f"that the two states have de-escalated within a week is "
-        f"{_pct(within_week(b))} and a strike on state forces or worse happens "
+        f"{_pct(deescalated_by(b))} and a strike on state forces or worse happens "
         f"in {_pct(b['p_reach_state_forces_or_worse'])} of episodes."
     ]
     for r in runs:
@@ -79,8 +79,8 @@ def summary_sentences(runs: Sequence[Run]) -> list[str]:
         m = r.summary["metrics"]
         out.append(
             f"In {run_label(r, runs)} the chance of de-escalating within a week is "
-            f"{_pct(within_week(m))}, against "
-            f"{within_week(b)['estimate']:.0%} in the reference; strikes on "
+            f"{_pct(deescalated_by(m))}, against "
+            f"{deescalated_by(b)['estimate']:.0%} in the reference; strikes on "
             f"state forces or worse: {_pct(m['p_reach_state_forces_or_worse'])}; mean "
             f"deaths {m['casualties_mean']['estimate']:.1f} "
             f"(reference {b['casualties_mean']['estimate']:.1f})."

@@ -147,11 +147,11 @@ def rung_axis(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def within_week(metrics: dict[str, Any]) -> dict[str, float]:
-    """P(de-escalated by day 7), or by the last day reported when the horizon is shorter."""
+def deescalated_by(metrics: dict[str, Any], day: str = "7") -> dict[str, float]:
+    """P(de-escalated by ``day``), or by the last day reported when the horizon is shorter."""
     by_day = metrics["p_deescalated_by_day"]
-    if "7" in by_day:
-        return dict(by_day["7"])
+    if day in by_day:
+        return dict(by_day[day])
     return dict(by_day[max(by_day, key=int)])
 
 

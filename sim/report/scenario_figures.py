@@ -14,10 +14,10 @@ from sim.report.figures import (
     add_fan,
     channel_label,
     day_axis_title,
+    deescalated_by,
     observed_trace,
     rung_axis,
     state_labels,
-    within_week,
 )
 from sim.report.layout import add_day_zoom, add_menu, menu, quantile_rows, rung_labels, style
 from sim.report.sources import Run
@@ -88,7 +88,10 @@ def outcome_comparison(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
         est, lo, hi = [], [], []
         for r in runs:
             metrics = r.summary["metrics"]
-            v = within_week(metrics) if day == "7" else metrics[key]
+            if key == "p_deescalated_by_day":
+                v = deescalated_by(metrics, day or "7")
+            else:
+                v = metrics[key] if day is None else metrics[key][day]
             est.append(v["estimate"])
             lo.append(v["estimate"] - v["lower"])
             hi.append(v["upper"] - v["estimate"])

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.report.figures import within_week
+from sim.report.figures import deescalated_by
 from sim.report.sources import Run, Sweep, fmt_value
 
 HEADLINE = "p_deescalated_by_day_7"
@@ -238,4 +238,4 @@ def featured(runs: Sequence[Run], limit: int = 8) -> list[Run]:
 
 
 def _headline(run: Run) -> float:
-    return float(within_week(run.summary["metrics"])["estimate"])
+    return float(deescalated_by(run.summary["metrics"])["estimate"])
