@@ -290,3 +290,5 @@ def test_a_sweep_shorter_than_a_week_aggregates_and_reports(tmp_path: Path) -> N
     )
     assert p.returncode == 0, p.stderr
     assert (out / "sweep.parquet").is_file() and (out / "report.html").is_file()
+    page = (out / "report.html").read_text()
+    assert "no job completed" not in page and "generosity = 0.8" in page

@@ -26,7 +26,7 @@ from sim.report.sources import Run
 OUTCOMES: tuple[tuple[str, str | None, str, str, bool], ...] = (
     ("p_deescalated_by_day", "7", "De-escalated within a week", "probability", True),
     ("p_reach_state_forces_or_worse", None, "Strikes on state forces", "probability", True),
-    ("days_to_deescalation_median", None, "Days to agreement", "days (median)", False),
+    ("days_to_deescalation_median", None, "Days to de-escalation", "days (median)", False),
     ("casualties_mean", None, "Deaths", "deaths (mean)", False),
     (
         "p_ambassadors_returned_given_recalled",

@@ -9,6 +9,7 @@ index ranks the parameters instead, when its intervals allow reading it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +73,16 @@ def done(sweep: Sweep) -> pd.DataFrame:
     """The sweep's completed jobs, best headline first (job number breaks ties)."""
     t = sweep.table[sweep.table["status"] == "complete"]
     if HEADLINE not in t.columns:
-        return t.iloc[0:0]
+        # A horizon under a week: the last day reported stands in, as in deescalated_by.
+        days = [
+            int(c.rsplit("_", 1)[1])
+            for c in t.columns
+            if re.fullmatch(r"p_deescalated_by_day_\d+", c)
+        ]
+        if not days:
+            return t.iloc[0:0]
+        last = f"p_deescalated_by_day_{max(days)}"
+        t = t.assign(**{f"{HEADLINE}{end}": t[f"{last}{end}"] for end in ("", "_lower", "_upper")})
     return t.sort_values([HEADLINE, "job"], ascending=[False, True], kind="stable")
 
 
@@ -187,7 +197,7 @@ def sweep_sentences(sweep: Sweep) -> list[str]:
         return ", ".join(f"{s} = {fmt_value(r[k])}" for k, s in short.items())
 
     out = [
-        f"Sweep {sweep.path.name}: {len(t)} completed jobs over {over}. The chance that both "
+        f"Sweep {sweep.path.name}: {len(t)} completed jobs over {over}. The chance that the two "
         f"states have de-escalated within a week runs from {worst[HEADLINE]:.0%} "
         f"({named(worst)}) to {best[HEADLINE]:.0%} ({named(best)})."
     ]
