@@ -328,7 +328,7 @@ class EscalationModel(Records, mesa.Model):
         else:
             sm.starting_tension.day0(self, rung)
         fixed = self._scheduled_events(t, rung)
-        today = Today(t, rung, self.rung_to_level[rung], fixed)
+        today = Today(t, rung, np.take(self.rung_to_level, rung), fixed)
         for effect in EFFECTS:
             effect(self, today)
         for a in self.actors.values():

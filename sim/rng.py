@@ -13,6 +13,7 @@ unchanged (common random numbers across scenarios).
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,8 +21,13 @@ import numpy as np
 _GOLDEN = 0x9E3779B97F4A7C15
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_S11, _S27, _S30, _S31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 _MASK = (1 << 64) - 1
 _TO_UNIT = 2.0**-53
+_FROM_UNIT = 2.0**53
+#: Above this share of the batch, a masked draw hashes every replicate and masks after:
+#: gathering and scattering most of an array costs more than hashing all of it.
+_DENSE = 0.25
 
 
 def _mix_scalar(z: int) -> int:
@@ -39,7 +45,11 @@ def _draw_constant(day: int, stream: int, draw: int) -> np.uint64:
 
 def _to_unit(bits: np.ndarray) -> np.ndarray:
     """Top 53 bits of 64-bit hashes as floats in [0, 1)."""
-    return (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+    top = bits >> _S11
+    # 53-bit values read as int64 convert to float exactly, and faster than as uint64.
+    u = top.view(np.int64).astype(np.float64)
+    u *= _TO_UNIT
+    return u
 
 
 def mix64(z: np.ndarray) -> np.ndarray:
@@ -51,11 +61,15 @@ def mix64(z: np.ndarray) -> np.ndarray:
     Returns:
         The same array, hashed.
     """
-    z ^= z >> np.uint64(30)
+    # One scratch array for the three shifts: this runs on every draw of every day.
+    t = z >> _S30
+    z ^= t
     z *= _M1
-    z ^= z >> np.uint64(27)
+    np.right_shift(z, _S27, out=t)
+    z ^= t
     z *= _M2
-    z ^= z >> np.uint64(31)
+    np.right_shift(z, _S31, out=t)
+    z ^= t
     return z
 
 
@@ -132,10 +146,68 @@ class CounterRNG:
         Returns:
             float64 array of shape (R,).
         """
+        count = np.count_nonzero(mask)
+        if count > _DENSE * self.size:
+            return np.where(mask, self.uniform(day, stream, draw), 1.0)
         out = np.ones(self.size)
-        idx = np.flatnonzero(mask)
-        if idx.size:
+        if count:
+            idx = np.flatnonzero(mask)
             out[idx] = _to_unit(mix64(self._rep_keys[idx] + _draw_constant(day, stream, draw)))
+        return out
+
+    def uniform_at(self, idx: np.ndarray, day: int, stream: int, draw: int = 0) -> np.ndarray:
+        """The draws of :meth:`uniform` at replicate positions ``idx`` only.
+
+        Args:
+            idx: Integer positions in the batch.
+            day: Day index.
+            stream: A stream key.
+            draw: Draw number.
+
+        Returns:
+            float64 array of shape ``idx.shape``.
+        """
+        return _to_unit(mix64(self._rep_keys[idx] + _draw_constant(day, stream, draw)))
+
+    def below(
+        self, mask: np.ndarray, p: float | np.ndarray, day: int, stream: int, draw: int = 0
+    ) -> np.ndarray:
+        """Where ``mask`` holds, whether the draw falls below ``p``; False elsewhere.
+
+        Equal to ``mask & (uniform(day, stream, draw) < p)`` (the same draws), without
+        the float arrays: the comparison is made on the hashes' top 53 bits, which is
+        exact, and only masked replicates are hashed when the mask is sparse.
+
+        Args:
+            mask: Boolean array of shape (R,).
+            p: Probability, a scalar or an array of shape (R,).
+            day: Day index.
+            stream: A stream key.
+            draw: Draw number.
+
+        Returns:
+            Boolean array of shape (R,).
+        """
+        count = np.count_nonzero(mask)
+        if count == 0 or (np.ndim(p) == 0 and p <= 0.0):
+            return np.zeros(self.size, dtype=bool)
+        if np.ndim(p) == 0 and p >= 1.0:
+            return np.array(mask, dtype=bool)
+        dense = count > _DENSE * self.size
+        idx = None if dense else np.flatnonzero(mask)
+        keys = self._rep_keys if idx is None else self._rep_keys[idx]
+        bits = mix64(keys + _draw_constant(day, stream, draw))
+        if np.ndim(p) == 0:
+            # u < p  <=>  top53 < ceil(p 2^53)  <=>  bits < ceil(p 2^53) 2^11 (exact integers).
+            hit = bits < np.uint64(math.ceil(float(p) * _FROM_UNIT) << 11)
+        else:
+            bits >>= _S11  # 53 bits: as int64 they convert to float faster, and exactly
+            hit = bits.view(np.int64) < np.multiply(p if idx is None else p[idx], _FROM_UNIT)
+        if idx is None:
+            hit &= mask
+            return hit
+        out = np.zeros(self.size, dtype=bool)
+        out[idx] = hit
         return out
 
     def uniform(self, day: int, stream: int, draw: int = 0) -> np.ndarray:
@@ -173,3 +245,7 @@ class Draws:
     def uniform_where(self, mask: np.ndarray, draw: int = 0) -> np.ndarray:
         """Draws under ``mask`` (equal to :meth:`uniform`'s there), 1.0 elsewhere."""
         return self.rng.uniform_where(mask, self.day, self.stream, draw)
+
+    def below(self, mask: np.ndarray, p: float | np.ndarray, draw: int = 0) -> np.ndarray:
+        """``mask & (uniform(draw) < p)``, hashing only what it needs (see CounterRNG.below)."""
+        return self.rng.below(mask, p, self.day, self.stream, draw)

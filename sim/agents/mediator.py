@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -63,12 +63,10 @@ class MediatorActor(Actor):
         # Every dyad it has a hand in: leverage over one side is enough to act.
         watched = [d for d, pair in enumerate(m.dyads) if set(pair) & set(self.weights)]
         if watched:
-            max_level = np.max([m.dyad_level(d) for d in watched], axis=0)
-            crisis_days = np.max(
-                [np.where(m.crisis_open[d], m.day - m.crisis_start[d], 0) for d in watched], axis=0
-            )
-            peak = np.max([m.crisis_peak[d] for d in watched], axis=0)
-            hostility = np.max([m.hostility[d] for d in watched], axis=0)
+            max_level = _highest(m.dyad_level(d) for d in watched)
+            crisis_days = _highest((m.day - m.crisis_start[d]) * m.crisis_open[d] for d in watched)
+            peak = _highest(m.crisis_peak[d] for d in watched)
+            hostility = _highest(m.hostility[d] for d in watched)
         else:
             max_level = crisis_days = peak = np.zeros(m.n, dtype=np.int16)
             hostility = np.zeros(m.n)
@@ -94,3 +92,12 @@ class MediatorActor(Actor):
     def violates(self, channel: Channel, today: Today) -> np.ndarray | None:
         """Nor do they strike territory."""
         return None
+
+
+def _highest(rows: Iterable[np.ndarray]) -> np.ndarray:
+    """Element-wise maximum over the watched dyads' rows (a new array)."""
+    out: np.ndarray | None = None
+    for row in rows:
+        out = row.copy() if out is None else np.maximum(out, row, out=out)
+    assert out is not None
+    return out

@@ -43,8 +43,9 @@ class MilitantGroup(Actor):
 
     def decide(self) -> None:
         """Attack or not, per victim."""
-        rate = np.clip(self.p("attack_rate") * self.capacity * (1.0 + self.provoked), 0.0, 1.0)
+        rate = self.p("attack_rate") * self.capacity * (1.0 + self.provoked)
         for c in self.channels:
+            # A draw below a rate under 0 or over 1 is as below 0 or 1: no clipping needed.
             self.plan[c.index] = self.draws(c, "attack").uniform(0) < rate
 
     def act(self) -> Mapping[int, np.ndarray]:

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim import relations as rel
 from sim.agents.base import Actor, Channel, register_actor
+from sim.arrays import put
 from sim.kinds import STATE
 from sim.policies import Policy, StateObservation
 
@@ -60,57 +61,68 @@ class StateActor(Actor):
         """Plan a level, a willingness to agree and an ambassador return per opponent."""
         m = self.model
         lad = m.ladder
+        mediation = m.mediation_offered(self.actor_id)
+        calm, bind_p = m.mediator_effects[self.actor_id]
         for c in self.channels:
             if c.dyad < 0:  # a channel along a relation type a variant declares
                 continue
+            i = c.index
             obs = StateObservation(
                 day=m.day,
                 received=m.received(c),
-                own_last=m.level[c.index],
+                own_last=m.level[i],
                 casualties=self.suffered,
                 violated=self.violated,
                 pressure=self.pressure,
-                mediation=m.mediation_offered(self.actor_id),
+                mediation=mediation,
                 top_level=lad.top_level,
             )
             draw = self.draws(c, "modifiers")
-            level = self.policies[c.index].decide(obs, self.draws(c, "policy")).astype(np.int16)
+            level = self.policies[i].decide(obs, self.draws(c, "policy")).astype(np.int16)
             # Draws are made only where they can change something (masked draws equal the
             # full ones there), which keeps quiet days cheap.
             # Domestic pressure pushes an answer one rung higher.
             answering = level > 0
-            push = draw.uniform_where(answering, 0) < self.p("pressure_sensitivity") * self.pressure
-            level += push
+            level += draw.below(answering, self.p("pressure_sensitivity") * self.pressure, 0)
             # A mediator's appeal (or offer) yesterday talks it one rung down.
-            calm, bind_p = m.mediator_effects[self.actor_id]
             answering = level > 0
-            level -= draw.uniform_where(answering & (calm > 0), 1) < calm
+            level -= draw.below(answering & (calm > 0), calm, 1)
             # Leverage yesterday keeps it at or below the leverage cap.
-            bind = draw.uniform_where(bind_p > 0, 2) < bind_p
-            level = np.where(bind, np.minimum(level, m.lv_cap), level)
+            bind = draw.below(bind_p > 0, bind_p, 2)
+            if bind.any():
+                level = np.where(bind, np.minimum(level, m.lv_cap), level)
             # Inertia: a state climbs at most max_step rungs a day, and keeps an answer it
             # could not yet give in full as an intent (mobilisation takes time).
-            intent = np.clip(np.maximum(level, self.intent[c.index]), 0, lad.top_level)
-            level = np.minimum(intent, m.level[c.index] + self.p("max_step")).astype(np.int8)
+            # (Intents are never negative, so neither is the intent.)
+            intent = np.minimum(np.maximum(level, self.intent[i]), lad.top_level)
+            level = np.minimum(intent, m.level[i] + self.p("max_step")).astype(np.int8)
 
             d = c.dyad
             # The score is settled when both sides have struck equally often.
-            settled = m.given[c.index] == m.given[c.reverse]
+            settled = m.given[i] == m.given[c.reverse]
             w = (
                 self.p("willingness")
                 + self.p("settled_bonus") * settled
-                + self.p("mediation_receptiveness") * obs.mediation
+                + self.p("mediation_receptiveness") * mediation
                 - self.p("pressure_on_willingness") * self.pressure
             )
-            willing = draw.uniform_where(m.crisis_open[d], 3) < w
+            willing = draw.below(m.crisis_open[d], w, 3)
+            # A willingness above 1 holds without a draw, open crisis or not (as it always
+            # has: see the CHANGELOG's note on willingness outside a crisis).
+            willing |= w > 1.0
             # A crisis closed after an agreement; or, with return_without_agreement, any
             # crisis that was opened and has closed.
-            unagreed = (m.mech.get("return_without_agreement", 0) > 0) & (m.crisis_peak[d] > 0)
+            without = m.mech.get("return_without_agreement", 0)
+            unagreed = (
+                False
+                if np.isscalar(without) and not without
+                else (without > 0) & (m.crisis_peak[d] > 0)
+            )
             closed = ~m.crisis_open[d] & (m.formal_agreement[d] | unagreed)
-            may_return = m.recalled[c.index] & closed
-            ret = draw.uniform_where(may_return, 4) < self.p("return_rate")
-            self.plan[c.index] = (level, willing, ret)
-            self.next_intent[c.index] = np.where(level < intent, intent, 0).astype(np.int8)
+            ret = draw.below(m.recalled[i] & closed, self.p("return_rate"), 4)
+            self.plan[i] = (level, willing, ret)
+            # What is left of the intent once today's level is given (0 once given in full).
+            self.next_intent[i] = (intent * (level < intent)).astype(np.int8)
 
     def act(self) -> Mapping[int, np.ndarray]:
         """Agreement where both sides are willing, else the planned rung per opponent.
@@ -123,17 +135,22 @@ class StateActor(Actor):
         for c in self.channels:
             if c.dyad < 0:
                 continue
-            level, willing, ret = self.plan[c.index]
+            i = c.index
+            level, willing, ret = self.plan[i]
             opponent = m.actors[c.target]
             assert isinstance(opponent, StateActor)
             agree = willing & opponent.plan[c.reverse][1]
-            self.intent[c.index] = np.where(agree, 0, self.next_intent[c.index]).astype(np.int8)
-            rung = np.where(ret, m.r_restore, m.r_none)
-            rung = np.where(willing, m.r_talks, rung)
-            rung = np.where(level > 0, m.ladder.state_levels[level], rung)
+            self.intent[i] = self.next_intent[i] * ~agree
+            # Level 0 is the rung none; on such days talks (if willing) or a return of
+            # envoys; a gesture and an agreement replace the day's act.
+            rung = np.take(m.ladder.state_levels, level)
+            quiet = level == 0
+            put(rung, quiet & ret, m.r_restore)
+            put(rung, quiet & willing, m.r_talks)
             if m.r_gesture is not None:
-                rung = np.where(m.gesture[c.index], m.r_gesture, rung)
-            out[c.index] = np.where(agree, m.r_agree, rung)
+                put(rung, m.gesture[i], m.r_gesture)
+            put(rung, agree, m.r_agree)
+            out[i] = rung
         return out
 
     def harms(self, channel: Channel, today: Today) -> np.ndarray | None:

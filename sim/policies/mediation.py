@@ -54,15 +54,15 @@ class ThresholdMediator(Policy):
         """Offer, appeal or lean on the states, or wait."""
         threshold = self.p("threshold")
         engaged = (obs.crisis_days > 0) & (obs.crisis_peak >= threshold)
-        act = engaged & (draws.uniform(0) < self.p("p_act"))
+        act = draws.below(engaged, self.p("p_act"), 0)
         lean = (
             obs.offered
             & (obs.crisis_days >= self.p("leverage_after"))
             & (obs.max_level >= threshold)
         )
-        out = np.where(obs.offered, M_APPEAL, M_MEDIATE)
-        out = np.where(lean, M_LEVERAGE, out)
-        return np.where(act, out, M_NONE).astype(np.int8)
+        out = np.where(obs.offered, np.int8(M_APPEAL), np.int8(M_MEDIATE))
+        out = np.where(lean, np.int8(M_LEVERAGE), out)
+        return np.where(act, out, np.int8(M_NONE))
 
 
 @register_policy
@@ -93,11 +93,11 @@ class AppealFirst(Policy):
         """Appeal, offer or lean on the states, or wait."""
         threshold = self.p("threshold")
         engaged = (obs.crisis_days > 0) & (obs.crisis_peak >= threshold)
-        act = engaged & (draws.uniform(0) < self.p("p_act"))
+        act = draws.below(engaged, self.p("p_act"), 0)
         offer = ~obs.offered & self.appealed & (obs.crisis_days >= self.p("offer_after"))
         lean = (obs.crisis_days >= self.p("leverage_after")) & (obs.max_level >= threshold)
-        out = np.where(offer, M_MEDIATE, M_APPEAL)
-        out = np.where(lean, M_LEVERAGE, out)
-        out = np.where(act, out, M_NONE).astype(np.int8)
+        out = np.where(offer, np.int8(M_MEDIATE), np.int8(M_APPEAL))
+        out = np.where(lean, np.int8(M_LEVERAGE), out)
+        out = np.where(act, out, np.int8(M_NONE))
         self.appealed |= out == M_APPEAL
         return out

@@ -48,8 +48,10 @@ class GenerousTitForTat(Policy):
 
     def decide(self, obs: StateObservation, draws: Draws) -> np.ndarray:
         """Mirror yesterday's provocation unless forgiving it."""
-        forgive = draws.uniform(0) < self.p("generosity")
-        return np.where(forgive, 0, obs.received).astype(np.int8)
+        received = obs.received.astype(np.int8)
+        # Only a provocation can be forgiven: draws elsewhere would change nothing.
+        forgive = draws.below(received > 0, self.p("generosity"), 0)
+        return received * ~forgive
 
 
 @register_policy

@@ -52,6 +52,6 @@ def shape(model: EscalationModel) -> None:
                 to_state = at_bases
             else:
                 soil = at_bases & m.soil_struck[i]
-                to_state = soil & (m.counter.uniform_where(soil, t, c.key("answer")) < p_state)
+                to_state = m.counter.below(soil, p_state, t, c.key("answer"))
             level = np.where(to_state, m.lv_strike_state, level).astype(np.int8)
             s.plan[i] = (level, willing, ret)

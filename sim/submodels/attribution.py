@@ -58,8 +58,9 @@ def perceive(model: EscalationModel) -> np.ndarray:
         else:
             got = got.copy()
         for _, gi, w in m.attributed_groups(c):
+            # Levels are never negative: a day without an attack leaves ``got`` as it is.
             attacked = m.rung[gi] == m.r_attack
-            got = np.where(attacked, np.maximum(got, round(w * m.lv_strike_militants)), got)
+            np.maximum(got, attacked * np.int8(round(w * m.lv_strike_militants)), out=got)
         if m.grace[c.index].any():  # the day after its gesture (sim/submodels/gestures.py)
             got = np.where(m.grace[c.index], 0, got)
             m.grace[c.index] = False

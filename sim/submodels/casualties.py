@@ -42,7 +42,7 @@ def apply(model: EscalationModel, today: Today) -> None:
             if i in today.fixed:
                 toll = np.full(hit.size, today.fixed[i], dtype=np.int32)
             else:
-                u = model.counter.uniform_where(harms, t, ch.key("casualties"))[hit]
+                u = model.counter.uniform_at(hit, t, ch.key("casualties"))
                 toll = model.ladder.casualties(today.rung[i][hit], u)
             model.record_deaths(t, i, hit, toll)
             if victim is not None:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.arrays import put
+
 if TYPE_CHECKING:  # annotations only
     from sim.model import EscalationModel
     from sim.submodels import Today
@@ -34,23 +36,26 @@ def apply(model: EscalationModel, today: Today) -> None:
     t, m = today.day, model
     for d in range(len(m.dyads)):
         ia, ib = m.dyad_channels(d)
+        # Rows of the dyad's state, updated in place.
+        is_open, peak, agreed = m.crisis_open[d], m.crisis_peak[d], m.agreed_day[d]
         top = np.maximum(today.level[ia], today.level[ib])
+        opened = ~is_open & (top >= m.lv_crisis)
+        if opened.any():
+            put(m.crisis_start[d], opened, t)
+            put(peak, opened, 0)
+            is_open |= opened
+        # Levels are never negative: the peak of a closed crisis stays as it is.
+        np.maximum(peak, top * is_open, out=peak)
+        m.relapse[d] |= (agreed >= 0) & (top >= m.lv_force)
         agree = (today.rung[ia] == m.r_agree) & (today.rung[ib] == m.r_agree)
-        opened = ~m.crisis_open[d] & (top >= m.lv_crisis)
-        m.crisis_start[d] = np.where(opened, t, m.crisis_start[d])
-        m.crisis_peak[d] = np.where(opened, 0, m.crisis_peak[d])
-        m.crisis_open[d] |= opened
-        m.crisis_peak[d] = np.where(
-            m.crisis_open[d], np.maximum(m.crisis_peak[d], top), m.crisis_peak[d]
-        )
-        m.relapse[d] |= (m.agreed_day[d] >= 0) & (top >= m.lv_force)
-        gesture = m.gestured[d] & (top == 0) & m.crisis_open[d]
-        ends = agree | gesture
+        ends = agree | (m.gestured[d] & (top == 0) & is_open)
+        if not ends.any():
+            continue
         m.formal_agreement[d] |= agree
-        m.agreed_day[d] = np.where(ends & (m.agreed_day[d] < 0), t, m.agreed_day[d])
-        m.crisis_open[d] &= ~ends
+        put(agreed, ends & (agreed < 0), t)
+        is_open &= ~ends
         m.gestured[d] &= ~ends
         for i in (ia, ib):
             m.soil_struck[i] &= ~ends
             m.ready[i] &= ~ends
-            m.prep_since[i] = np.where(ends, -1, m.prep_since[i])
+            put(m.prep_since[i], ends, -1)

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.arrays import put
+
 if TYPE_CHECKING:  # annotations only
     from sim.model import EscalationModel
 
@@ -40,25 +42,23 @@ def shape(model: EscalationModel) -> None:
                 f"{s.actor_id}: gesture_rate > 0 needs a 'gesture' rung on the ladder "
                 "(ladder.roles.gesture)"
             )
+        appealed, leaned = m.mediator_effects[s.actor_id]
+        pressed = (appealed > 0) | (leaned > 0)
         for c in s.channels:
             if c.dyad < 0:
                 continue
             i = c.index
             level, willing, ret = s.plan[i]
-            appealed, leaned = m.mediator_effects[s.actor_id]
-            pressed = (appealed > 0) | (leaned > 0)
             may = m.crisis_open[c.dyad] & ~willing & ((m.provocation[i] == 0) | pressed)
-            if not may.any():
-                continue
-            g = may & (m.counter.uniform_where(may, t, c.key("gesture")) < rate)
+            g = m.counter.below(may, rate, t, c.key("gesture"))
             if not g.any():
                 continue
             m.gesture[i] = g
             m.gestured[c.dyad] |= g
             # Both sides let the grievance go, and the gesturer does not answer the blow of
             # its gesture's day (a one-day grace, read by attribution).
-            m.grievance[i] = np.where(g, 0.0, m.grievance[i])
-            m.grievance[c.reverse] = np.where(g, 0.0, m.grievance[c.reverse])
+            put(m.grievance[i], g, 0.0)
+            put(m.grievance[c.reverse], g, 0.0)
             m.grace[i] |= g
-            s.plan[i] = (np.where(g, 0, level).astype(np.int8), willing, ret)
-            s.next_intent[i] = np.where(g, 0, s.next_intent[i]).astype(np.int8)
+            s.plan[i] = (level * ~g, willing, ret)
+            s.next_intent[i] = s.next_intent[i] * ~g

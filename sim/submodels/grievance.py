@@ -37,9 +37,13 @@ def feel(model: EscalationModel, received: np.ndarray) -> np.ndarray:
             if c.dyad < 0:
                 continue
             i = c.index
-            m.grievance[i] = np.maximum(m.grievance[i] * decay, received[i])
-            felt = np.minimum(np.maximum(received[i], np.floor(m.grievance[i])), m.ladder.top_level)
+            g = m.grievance[i]  # a row, updated in place
+            np.multiply(g, decay, out=g)
+            np.maximum(g, received[i], out=g)
+            felt = np.floor(g)
+            np.maximum(felt, received[i], out=felt)
+            np.minimum(felt, m.ladder.top_level, out=felt)
             if out is received:
                 out = received.copy()
-            out[i] = felt.astype(np.int8)
+            out[i] = felt
     return out

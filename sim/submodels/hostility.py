@@ -38,4 +38,5 @@ def apply(model: EscalationModel, today: Today) -> None:
         ia, ib = m.dyad_channels(d)
         top = np.maximum(today.level[ia], today.level[ib])
         h = m.hostility[d] * (1.0 - m.mech["hostility_decay"])
-        m.hostility[d] = np.clip(h + m.mech["hostility_gain"] * top / top_level, 0.0, 1.0)
+        h += m.mech["hostility_gain"] * top / top_level
+        m.hostility[d] = np.minimum(np.maximum(h, 0.0, out=h), 1.0, out=h)  # clip

@@ -37,18 +37,30 @@ def influence(model: EscalationModel) -> dict[str, tuple[np.ndarray, np.ndarray]
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     appeal, offer = m.r_mediator[M_APPEAL], m.r_mediator[M_MEDIATE]
     lever = m.r_mediator[M_LEVERAGE]
+    none = np.zeros(m.n)
+    none.flags.writeable = False  # shared by every actor no mediator acted on
     for state in m.actors:
-        calm_keep = np.ones(m.n)
-        bind_keep = np.ones(m.n)
+        calm_keep: np.ndarray | None = None
+        bind_keep: np.ndarray | None = None
         for med, weight, row in m.mediators_of(state):
             rung = m.rung[row]
-            effect = med.p("restraint_effect")
-            partisan = med.p("partisan")
-            if not (np.isscalar(partisan) and partisan == 0):
-                effect = np.where(partisan > 0, effect * weight, effect)
-            calm_keep *= 1.0 - ((rung == appeal) | (rung == offer)) * effect
-            bind_keep *= 1.0 - (rung == lever) * (med.p("leverage_effect") * weight)
-        out[state] = (1.0 - calm_keep, 1.0 - bind_keep)
+            # A mediator that did not act multiplies by exactly 1: skip it.
+            calmed = (rung == appeal) | (rung == offer)
+            if calmed.any():
+                effect = med.p("restraint_effect")
+                partisan = med.p("partisan")
+                if not (np.isscalar(partisan) and partisan == 0):
+                    effect = np.where(partisan > 0, effect * weight, effect)
+                keep = 1.0 - calmed * effect
+                calm_keep = keep if calm_keep is None else calm_keep * keep
+            levered = rung == lever
+            if levered.any():
+                keep = 1.0 - levered * (med.p("leverage_effect") * weight)
+                bind_keep = keep if bind_keep is None else bind_keep * keep
+        out[state] = (
+            none if calm_keep is None else 1.0 - calm_keep,
+            none if bind_keep is None else 1.0 - bind_keep,
+        )
     return out
 
 

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.arrays import put
+
 if TYPE_CHECKING:  # annotations only
     from sim.model import EscalationModel
 
@@ -46,20 +48,18 @@ def shape(model: EscalationModel) -> None:
             # The level the state means to reach: its planned level or a pending intent.
             intent = np.maximum(level, s.next_intent[i])
             if not _off(climb, 0.0):
-                up = level < intent
-                if up.any():
-                    more = m.counter.uniform_where(up, t, c.key("climb")) < climb
-                    level = np.where(up & more, level + 1, level).astype(np.int8)
+                level = level + m.counter.below(level < intent, climb, t, c.key("climb"))
             wants = intent >= m.lv_force
             if not (_off(days, 0) and _off(hazard, 1.0)) and wants.any():
-                start = wants & ~m.ready[i] & (m.prep_since[i] < 0)
-                m.prep_since[i] = np.where(start, t, m.prep_since[i])
-                waited = (m.prep_since[i] >= 0) & (t - m.prep_since[i] >= days)
-                done = waited & ~m.ready[i]
-                done &= m.counter.uniform_where(done, t, c.key("prepare")) < hazard
-                m.ready[i] |= done
-                m.prep_since[i] = np.where(done, -1, m.prep_since[i])
-                level = np.where(m.ready[i], level, np.minimum(level, m.lv_force - 1))
-                level = level.astype(np.int8)
+                ready, since = m.ready[i], m.prep_since[i]  # rows, updated in place
+                put(since, wants & ~ready & (since < 0), t)
+                waited = (since >= 0) & (t - since >= days)
+                done = m.counter.below(waited & ~ready, hazard, t, c.key("prepare"))
+                ready |= done
+                put(since, done, -1)
+                # Until ready, the level stays below force.
+                held = ~ready & (level >= m.lv_force)
+                if held.any():
+                    level = np.where(held, np.int8(m.lv_force - 1), level)
             s.plan[i] = (level, willing, ret)
-            s.next_intent[i] = np.where(level < intent, intent, 0).astype(np.int8)
+            s.next_intent[i] = intent * (level < intent)

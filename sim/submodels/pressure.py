@@ -26,5 +26,9 @@ def apply(model: EscalationModel, today: Today) -> None:
     for s in model.members("state"):
         p0 = s.p("pressure0")
         p = p0 + (s.pressure - p0) * (1.0 - s.p("pressure_decay"))
-        p = p + s.p("casualty_pressure") * s.p("citizen_share") * s.suffered
-        s.pressure = np.clip(p + s.p("violation_pressure") * s.violated, 0.0, 1.0)
+        # Adding the blows only where there were any is exact: the rest would add 0.0.
+        if s.suffered.any():
+            p += s.p("casualty_pressure") * s.p("citizen_share") * s.suffered
+        if s.violated.any():
+            p += s.p("violation_pressure") * s.violated
+        s.pressure = np.minimum(np.maximum(p, 0.0, out=p), 1.0, out=p)  # clip, without its overhead
