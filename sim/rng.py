@@ -189,20 +189,22 @@ class CounterRNG:
             Boolean array of shape (R,).
         """
         count = np.count_nonzero(mask)
-        if count == 0 or (np.ndim(p) == 0 and p <= 0.0):
+        scalar = np.ndim(p) == 0
+        if count == 0 or (scalar and float(p) <= 0.0):
             return np.zeros(self.size, dtype=bool)
-        if np.ndim(p) == 0 and p >= 1.0:
+        if scalar and float(p) >= 1.0:
             return np.array(mask, dtype=bool)
         dense = count > _DENSE * self.size
         idx = None if dense else np.flatnonzero(mask)
         keys = self._rep_keys if idx is None else self._rep_keys[idx]
         bits = mix64(keys + _draw_constant(day, stream, draw))
-        if np.ndim(p) == 0:
+        if scalar:
             # u < p  <=>  top53 < ceil(p 2^53)  <=>  bits < ceil(p 2^53) 2^11 (exact integers).
             hit = bits < np.uint64(math.ceil(float(p) * _FROM_UNIT) << 11)
         else:
+            probs = np.asarray(p)
             bits >>= _S11  # 53 bits: as int64 they convert to float faster, and exactly
-            hit = bits.view(np.int64) < np.multiply(p if idx is None else p[idx], _FROM_UNIT)
+            hit = bits.view(np.int64) < (probs if idx is None else probs[idx]) * _FROM_UNIT
         if idx is None:
             hit &= mask
             return hit

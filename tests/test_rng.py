@@ -1,6 +1,9 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sim.arrays import put
 from sim.rng import CounterRNG, stream_key
 
 
@@ -41,3 +44,49 @@ def test_stream_key_is_stable() -> None:
 def test_negative_seed_rejected() -> None:
     with pytest.raises(ValueError):
         CounterRNG(-1, np.arange(2))
+
+
+def _reference_uniform(rng: CounterRNG, day: int, stream: int, draw: int) -> np.ndarray:
+    """The draws as first defined: the hashes' top 53 bits, scaled to [0, 1)."""
+    return (rng.bits(day, stream, draw) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def test_uniform_keeps_its_definition() -> None:
+    rng = CounterRNG(11, np.arange(50_000))
+    k = stream_key("x->y/modifiers")
+    assert np.array_equal(rng.uniform(3, k, 2), _reference_uniform(rng, 3, k, 2))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    density=st.floats(0.0, 1.0),
+    n=st.integers(1, 3000),
+    p=st.one_of(st.floats(-0.5, 1.5), st.sampled_from([0.0, 1.0, 0.5, 2.0**-53, 1 - 2.0**-53])),
+    per_replicate=st.booleans(),
+    seed=st.integers(0, 2**32),
+)
+def test_masked_draws_equal_the_full_ones(
+    density: float, n: int, p: float, per_replicate: bool, seed: int
+) -> None:
+    """Sparse or dense, masked draws are the full draws under the mask."""
+    gen = np.random.default_rng(seed)
+    rng = CounterRNG(seed % 1000, np.sort(gen.choice(10 * n, n, replace=False)))
+    mask = gen.random(n) < density
+    prob = gen.random(n) * 1.4 - 0.2 if per_replicate else p
+    k = stream_key("a->b/test")
+    u = _reference_uniform(rng, 5, k, 1)
+    assert np.array_equal(rng.below(mask, prob, 5, k, 1), mask & (u < prob))
+    assert np.array_equal(rng.uniform_where(mask, 5, k, 1), np.where(mask, u, 1.0))
+    idx = np.flatnonzero(mask)
+    assert np.array_equal(rng.uniform_at(idx, 5, k, 1), u[idx])
+
+
+@settings(max_examples=40, deadline=None)
+@given(density=st.floats(0.0, 1.0), n=st.integers(1, 500), value=st.integers(-128, 127))
+def test_put_equals_where(density: float, n: int, value: int) -> None:
+    gen = np.random.default_rng(n)
+    base = gen.integers(-128, 128, n).astype(np.int8)
+    mask = gen.random(n) < density
+    out = base.copy()
+    put(out, mask, value)
+    assert np.array_equal(out, np.where(mask, np.int8(value), base))
