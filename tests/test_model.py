@@ -185,6 +185,27 @@ def test_invariants(make_settings, gen, step, will, pres, rate, seed, policy) ->
         assert m.history[d[r], 0, r] == m.r_agree and m.history[d[r], 1, r] == m.r_agree
 
 
+def test_states_agree_only_in_an_open_crisis(make_settings) -> None:
+    """Talks and agreement come only while a crisis is open, even when the terms of a
+    state's willingness add up to more than 1 (certain agreement inside a crisis)."""
+    eager = [
+        f"actors.{a}.{k}=1.0"
+        for a in ("iran", "pakistan")
+        for k in ("willingness", "settled_bonus", "mediation_receptiveness")
+    ]
+    m = EscalationModel(make_settings("baseline", *eager, replicates=2000, days=20))
+    inside = 0
+    while m.day < m.days:
+        was_open = m.crisis_open.copy()
+        m.step()
+        for c in m.state_channels():
+            talk = (m.rung[c.index] == m.r_talks) | (m.rung[c.index] == m.r_agree)
+            if m.day > 1:  # day 0 holds only the scheduled events
+                assert not (talk & ~was_open[c.dyad]).any(), f"day {m.day - 1}, {c.actor}"
+                inside += int(talk.sum())
+    assert inside > 0 and (m.agreed_day >= 0).mean() > 0.5
+
+
 def test_step_by_step_r1(make_settings) -> None:
     s = make_settings(replicates=1)
     m = EscalationModel(s)

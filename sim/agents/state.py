@@ -106,10 +106,8 @@ class StateActor(Actor):
                 + self.p("mediation_receptiveness") * mediation
                 - self.p("pressure_on_willingness") * self.pressure
             )
+            # Willing to agree only while a crisis is open (w may exceed 1: then certainly).
             willing = draw.below(m.crisis_open[d], w, 3)
-            # A willingness above 1 holds without a draw, open crisis or not (as it always
-            # has: see the CHANGELOG's note on willingness outside a crisis).
-            willing |= w > 1.0
             # A crisis closed after an agreement; or, with return_without_agreement, any
             # crisis that was opened and has closed.
             without = m.mech.get("return_without_agreement", 0)
