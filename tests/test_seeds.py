@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from sim.config import compose_config
 from sim.errors import ConfigError
@@ -18,7 +19,8 @@ from sim.timeline import library, load_timeline
 sys.path.insert(0, str(Path(__file__).parent))
 from fingerprint_sources import digest, grams
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 EPISODES = ("india_pakistan_2016", "india_pakistan_2025", "iran_israel_2024_04", "us_iran_2020")
 REFERENCE = "iran_pakistan_2024"
@@ -215,10 +217,13 @@ def test_calibrated_scenario_applies_to_every_episode(name: str) -> None:
 
     s = Settings.from_config(compose_config("calibrated", [f"episode={name}"]))
     t = load_timeline(name)
-    assert s.actors[t.roles["victim"]].params["max_step"] == 3
-    assert s.actors[t.roles["adversary"]].params["max_step"] == 4
+    shipped = yaml.safe_load((ROOT / "scenarios" / "calibrated.yaml").read_text())["by_role"]
+    victim, adversary = t.roles["victim"], t.roles["adversary"]
+    assert s.actors[victim].params["max_step"] == shipped["victim"]["max_step"]
+    assert s.actors[adversary].params["max_step"] == shipped["adversary"]["max_step"]
     mediator = t.roles.get("mediator")
     if mediator:
-        assert s.actors[mediator].params["restraint_effect"] == pytest.approx(0.4958)
+        restraint = shipped["mediator"]["restraint_effect"]
+        assert s.actors[mediator].params["restraint_effect"] == pytest.approx(restraint)
     else:
         assert s.episode.skipped_roles == ("mediator",)

@@ -110,13 +110,11 @@ class StateActor(Actor):
             willing = draw.below(m.crisis_open[d], w, 3)
             # A crisis closed after an agreement; or, with return_without_agreement, any
             # crisis that was opened and has closed.
+            ended = m.formal_agreement[d]
             without = m.mech.get("return_without_agreement", 0)
-            unagreed = (
-                False
-                if np.isscalar(without) and not without
-                else (without > 0) & (m.crisis_peak[d] > 0)
-            )
-            closed = ~m.crisis_open[d] & (m.formal_agreement[d] | unagreed)
+            if not (np.isscalar(without) and not without):
+                ended = ended | ((without > 0) & (m.crisis_peak[d] > 0))
+            closed = ~m.crisis_open[d] & ended
             ret = draw.below(m.recalled[i] & closed, self.p("return_rate"), 4)
             self.plan[i] = (level, willing, ret)
             # What is left of the intent once today's level is given (0 once given in full).
