@@ -24,7 +24,7 @@ import yaml
 from sim.calibration.abc_smc import Result
 from sim.calibration.checks import parameter_table, predictive
 from sim.calibration.joint import Episode, JointSimulator, cast_keys
-from sim.calibration.joint_report import write_joint_report, write_text
+from sim.calibration.joint_report import write_joint_report
 from sim.calibration.priors import Prior, prior_from_config
 from sim.calibration.replenish import Schedule, replenish_smc
 from threadpoolctl import threadpool_limits
@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 from sim import parallel
 from sim.errors import ConfigError
 from sim.eventlog import write_atomic
+from sim.folders import write_text
 from sim.posterior import systematic_indices
 
 

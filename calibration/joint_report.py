@@ -8,7 +8,6 @@ the ratio of posterior to prior sd in plain words.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from sim.calibration.features import FEATURES
 
+from sim.folders import write_text
 from sim.report.figures import COLOURS
 from sim.report.html import Section, render_page
 
@@ -160,13 +160,6 @@ def parameter_rows(summary: dict[str, Any]) -> dict[str, Any]:
         "header": ["parameter", "median", "50% CI", "90% CI", "sd / prior sd", "ratio", "reading"],
         "rows": rows,
     }
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a file atomically (a reader never sees half of it)."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_joint_report(out: Path, summary: dict[str, Any]) -> Path:

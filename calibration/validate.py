@@ -32,11 +32,11 @@ import numpy as np
 from sim.calibration.checks import predictive
 from sim.calibration.joint import Episode, JointSimulator, episode_names, load_episodes
 from sim.calibration.joint_fit import fit
-from sim.calibration.joint_report import write_text
 from sim.calibration.validation_report import write_validation_report
 
 from sim import parallel
 from sim.errors import ConfigError
+from sim.folders import write_text
 
 #: The null model's states: Random on the whole ladder, restraint drawn per episode.
 NULL_POLICY = {"name": "random", "max_level": "sustained_conflict"}
@@ -88,6 +88,26 @@ def ratio(a: dict[str, float], b: dict[str, float], n: int) -> float:
     return (a["estimate"] * n + 0.5) / (b["estimate"] * n + 0.5)
 
 
+def plan_folds(cfg: dict[str, Any], names: list[str]) -> tuple[list[str], int, dict[str, Any]]:
+    """The folds to run, the draws per held-out episode and a fold's calibration settings.
+
+    Raises:
+        ConfigError: On an unknown fold or a draw count below 1 (before anything is written).
+    """
+    val = dict(cfg.get("validation") or {})
+    folds = list(val.get("folds") or names)
+    bad = [f for f in folds if f not in names]
+    if bad:
+        raise ConfigError(f"calibration.validation.folds: {bad[0]!r} is not among {names}")
+    draws = val.get("draws", 20_000)
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise ConfigError(
+            f"calibration.validation.draws: expected a positive integer, got {draws!r}"
+        )
+    fold_cfg = {**cfg, "seconds": val.get("seconds_per_fold", cfg.get("seconds"))}
+    return folds, draws, fold_cfg
+
+
 #: Runs a list of fold jobs elsewhere (a launcher's pool): ``(jobs, folders) -> results``,
 #: each result as :func:`run_fold` returns it, in the order of the jobs.
 FoldRunner = Callable[[list[Any], list[Path]], list[dict[str, Any]]]
@@ -113,16 +133,8 @@ def validate(
             worker processes or a SLURM job array; :mod:`sim.commands` builds it from
             ``launcher=``). Each fold writes into ``out/folds/<episode>``.
     """
-    val = dict(cfg.get("validation") or {})
     names = [e.name for e in episodes]
-    folds = val.get("folds") or names
-    bad = [f for f in folds if f not in names]
-    if bad:
-        raise ConfigError(f"calibration.validation.folds: {bad[0]!r} is not among {names}")
-    draws = int(val.get("draws", 20_000))
-    if draws < 1:
-        raise ConfigError(f"calibration.validation.draws: must be positive, got {draws}")
-    fold_cfg = {**cfg, "seconds": val.get("seconds_per_fold", cfg.get("seconds"))}
+    folds, draws, fold_cfg = plan_folds(cfg, names)
     seed = int(cfg.get("seed", 1))
     jobs = [(fold_cfg, episodes, h, seed * 1000 + names.index(h), draws) for h in folds]
     start = time.perf_counter()
@@ -167,17 +179,31 @@ def validate(
 
 
 def main(argv: list[str], runner: FoldRunner | None = None) -> int:
-    """``escalation validate [OVERRIDES...]``: the overrides of ``escalation calibrate``.
+    """``escalation validate [OVERRIDES...] [--overwrite]``: leave one episode out.
 
-    ``draws=N``, ``folds=[a,b]`` and ``seconds_per_fold=S`` set the validation itself,
-    ``out=DIR`` the output folder (default ``outputs/validation/<time>``), ``workers=N`` the
-    processes that run folds.
+    The overrides are those of ``escalation calibrate``; ``draws=N``, ``folds=[a,b]`` and
+    ``seconds_per_fold=S`` set the validation itself, ``out=DIR`` the output folder (default
+    ``outputs/validation/<time>``), ``workers=N`` the processes that run folds. The output
+    folder follows the rules of run and calibration folders (:mod:`sim.folders`): one writer
+    at a time, a completion marker written last with the config's digest; a folder that
+    holds anything else is refused unless ``--overwrite`` clears it, and one that holds a
+    complete validation of the same config is left as it is.
     """
     from omegaconf import OmegaConf
 
     from sim.config import compose_config, expand_short
+    from sim.folders import (
+        clear,
+        config_digest,
+        holds_output,
+        invalidate,
+        is_complete,
+        lock,
+        mark_complete,
+    )
 
-    given = expand_short(argv)
+    overwrite = "--overwrite" in argv
+    given = expand_short([a for a in argv if a != "--overwrite"])
     out = Path(time.strftime("outputs/validation/%Y-%m-%d_%H-%M-%S"))
     overrides, carried, scenario = [], [], "crisis_mechanisms"
     for o in given:
@@ -199,8 +225,9 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
             overrides.append(f"calibration.{o}")
     try:
         cfg = compose_config(scenario, ["+calibration=joint", *overrides, *carried])
-        calib = OmegaConf.to_container(cfg.calibration, resolve=True)
-        assert isinstance(calib, dict)
+        raw = OmegaConf.to_container(cfg.calibration, resolve=True)
+        assert isinstance(raw, dict)
+        calib = {str(k): v for k, v in raw.items()}
         names = episode_names(calib.get("episodes"))
         if len(names) < 2:
             raise ConfigError("calibration.episodes: leaving one out needs two episodes or more")
@@ -208,7 +235,23 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
         if not any(o.startswith("simulation.workers") for o in carried):
             workers = 2
         episodes = load_episodes(names, scenario, carried)
-        s = validate({str(k): v for k, v in calib.items()}, episodes, out, workers, runner=runner)
+        plan_folds(calib, names)  # everything is checked before the folder is touched
+        digest = config_digest({"calibration": calib, "scenario": scenario, "carried": carried})
+        with lock(out, "validation folder"):
+            if is_complete(out, digest):
+                print(f"Validation directory: {out.resolve()} (complete, same config: kept)")
+                return 0
+            if holds_output(out, ignore=()):
+                if not overwrite:
+                    raise ConfigError(
+                        f"out: {out} holds another validation or other files; choose another "
+                        "folder, or add --overwrite to clear it first"
+                    )
+                clear(out)
+            # The marker comes back last: a folder without it is an unfinished validation.
+            invalidate(out)
+            s = validate(calib, episodes, out, workers, runner=runner)
+            mark_complete(out, digest, command="validate")
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -7,8 +7,9 @@ from typing import Any
 
 import plotly.graph_objects as go
 from sim.calibration.features import FEATURES
-from sim.calibration.joint_report import pct, write_text
+from sim.calibration.joint_report import pct
 
+from sim.folders import write_text
 from sim.report.figures import COLOURS
 from sim.report.html import Section, render_page
 

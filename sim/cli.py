@@ -70,6 +70,10 @@ Arguments are the overrides of a joint calibration (population=N seed=N ...), dr
 (simulations of each held-out episode), folds=[a,b] (a subset), out=DIR, workers=N (folds
 run at once, default 2), launcher=slurm (each fold a task of one SLURM job array, with the
 package's SLURM preset; docs/cluster.md).
+
+The out folder is locked while it is written and marked complete last; a folder that holds
+anything else is refused (--overwrite clears it first), and one that holds a complete
+validation of the same config is kept as it is.
 """
 
 #: Subcommands that pass their arguments to Hydra, with their help text.

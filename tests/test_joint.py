@@ -145,6 +145,48 @@ def test_cli_validate_refuses_bad_input(tmp_path: Path) -> None:
     assert p.returncode == 2 and "hydra.searchpath" in p.stderr and not (tmp_path / "v").exists()
 
 
+def test_cli_validate_keeps_to_the_folder_rules(tmp_path: Path) -> None:
+    """One writer, a marker with the config's digest, nothing else overwritten unasked."""
+    from sim.folders import lock, read_status
+
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    args = [
+        str(BIN),
+        "validate",
+        *(o.removeprefix("calibration.") for o in TINY[1:]),
+        "episodes=[iran_pakistan_2024,us_iran_2020]",
+        "folds=[us_iran_2020]",
+        "draws=200",
+        "simulation.workers=1",
+        f"out={out}",
+    ]
+
+    def validate_cli(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*args, *extra], capture_output=True, text=True, cwd=tmp_path, timeout=600
+        )
+
+    p = validate_cli()
+    assert p.returncode == 2 and "--overwrite" in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert sorted(x.name for x in out.iterdir()) == ["notes.txt"]
+    p = validate_cli("--overwrite")
+    assert p.returncode == 0, p.stderr
+    assert not (out / "notes.txt").exists() and (out / "validation.html").is_file()
+    status = read_status(out)
+    assert status["status"] == "complete" and len(status["config_sha256"]) == 64
+    written = (out / "validation.json").stat().st_mtime_ns
+    p = validate_cli()  # the same config again: the complete folder is kept
+    assert p.returncode == 0 and "kept" in p.stdout
+    assert (out / "validation.json").stat().st_mtime_ns == written
+    with lock(out, "validation folder"):  # another writer holds it
+        p = validate_cli("--overwrite")
+    assert p.returncode == 2 and "another escalation process" in p.stderr
+    assert read_status(out) == status
+
+
 def test_synthetic_targets_match_their_own_paths(episodes) -> None:
     ep = episodes[1]
     t = target_from_paths(
