@@ -9,7 +9,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, exit_status
 
 
 def run_calibration(
@@ -216,16 +216,16 @@ def _task(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     settle_from_hydra(cfg)  # a policy named here starts without another's parameters
     out = Path(HydraConfig.get().runtime.output_dir)
-    from sim.folders import write_error
+    overrides = list(HydraConfig.get().overrides.task)
+    status = _calibrate_into(cfg, out, overrides)
+    if status:
+        sys.exit(status)
 
-    try:
-        path = run_calibration(cfg, out, overrides=list(HydraConfig.get().overrides.task))
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except OSError as exc:
-        print(f"error: {write_error(exc)}", file=sys.stderr)
-        sys.exit(1)
+
+@exit_status
+def _calibrate_into(cfg: DictConfig, out: Path, overrides: list[str]) -> int:
+    """Calibrate into ``out`` and print what was fitted (the body of :func:`_task`)."""
+    path = run_calibration(cfg, out, overrides=overrides)
     import json
 
     s = json.loads((path / "calibration.json").read_text())
@@ -242,7 +242,7 @@ def _task(cfg: DictConfig) -> None:
             )
         print(f"Calibration directory: {path.resolve()}")
         print(f"Report: {(path / 'calibration.html').resolve()}")
-        return
+        return 0
     print(
         f"{s['particles']} posterior particles from {s['simulated_in_fit']:,} simulations in "
         f"{s['seconds']:.1f} s ({s['episodes_per_second']:,.0f} episodes/s); P(exact match) "
@@ -251,13 +251,14 @@ def _task(cfg: DictConfig) -> None:
     )
     print(f"Calibration directory: {path.resolve()}")
     print(f"Report: {(path / 'calibration.html').resolve()}")
+    return 0
 
 
+@exit_status
 def main(argv: list[str]) -> int:
     """``escalation calibrate [OVERRIDES...] [--overwrite]``."""
     import hydra
 
-    from sim.folders import write_error
     from sim.overrides import expand_short, open_policy_keys
     from sim.preflight import claim_folder, prepare
 
@@ -282,28 +283,21 @@ def main(argv: list[str]) -> int:
         else:
             check_calibration(cfg)
 
-    try:
-        group = "+calibration=joint" if joint else "+calibration=default"
-        plan = prepare([group, *argv], rewrite=rewrite, check=check)
-        with claim_folder(plan, "calibration folder"):
-            fn: Any = hydra.main(
-                config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
-            )(_task)
-            sys.argv = [
-                "escalation",
-                *plan.flags,
-                "hydra.run.dir=outputs/calibration/"
-                + ("joint" if joint else "${episode.name}")
-                + "/${now:%Y-%m-%d_%H-%M-%S}_${unique:}",
-                *plan.overrides,
-            ]
-            fn()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: {write_error(exc)}", file=sys.stderr)
-        return 1
+    group = "+calibration=joint" if joint else "+calibration=default"
+    plan = prepare([group, *argv], rewrite=rewrite, check=check)
+    with claim_folder(plan, "calibration folder"):
+        fn: Any = hydra.main(
+            config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
+        )(_task)
+        sys.argv = [
+            "escalation",
+            *plan.flags,
+            "hydra.run.dir=outputs/calibration/"
+            + ("joint" if joint else "${episode.name}")
+            + "/${now:%Y-%m-%d_%H-%M-%S}_${unique:}",
+            *plan.overrides,
+        ]
+        fn()
     return 0
 
 

@@ -35,7 +35,7 @@ from sim.calibration.joint_fit import fit
 from sim.calibration.validation_report import write_validation_report
 
 from sim import parallel
-from sim.errors import ConfigError
+from sim.errors import ConfigError, exit_status
 from sim.folders import write_text
 
 #: The null model's states: Random on the whole ladder, restraint drawn per episode.
@@ -178,6 +178,7 @@ def validate(
     return summary
 
 
+@exit_status
 def main(argv: list[str], runner: FoldRunner | None = None) -> int:
     """``escalation validate [OVERRIDES...] [--overwrite]``: leave one episode out.
 
@@ -223,38 +224,34 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
             carried.append(o)
         else:
             overrides.append(f"calibration.{o}")
-    try:
-        cfg = compose_config(scenario, ["+calibration=joint", *overrides, *carried])
-        raw = OmegaConf.to_container(cfg.calibration, resolve=True)
-        assert isinstance(raw, dict)
-        calib = {str(k): v for k, v in raw.items()}
-        names = episode_names(calib.get("episodes"))
-        if len(names) < 2:
-            raise ConfigError("calibration.episodes: leaving one out needs two episodes or more")
-        workers = int(cfg.simulation.get("workers", 1))
-        if not any(o.startswith("simulation.workers") for o in carried):
-            workers = 2
-        episodes = load_episodes(names, scenario, carried)
-        plan_folds(calib, names)  # everything is checked before the folder is touched
-        digest = config_digest({"calibration": calib, "scenario": scenario, "carried": carried})
-        with lock(out, "validation folder"):
-            if is_complete(out, digest):
-                print(f"Validation directory: {out.resolve()} (complete, same config: kept)")
-                return 0
-            if holds_output(out, ignore=()):
-                if not overwrite:
-                    raise ConfigError(
-                        f"out: {out} holds another validation or other files; choose another "
-                        "folder, or add --overwrite to clear it first"
-                    )
-                clear(out)
-            # The marker comes back last: a folder without it is an unfinished validation.
-            invalidate(out)
-            s = validate(calib, episodes, out, workers, runner=runner)
-            mark_complete(out, digest, command="validate")
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    cfg = compose_config(scenario, ["+calibration=joint", *overrides, *carried])
+    raw = OmegaConf.to_container(cfg.calibration, resolve=True)
+    assert isinstance(raw, dict)
+    calib = {str(k): v for k, v in raw.items()}
+    names = episode_names(calib.get("episodes"))
+    if len(names) < 2:
+        raise ConfigError("calibration.episodes: leaving one out needs two episodes or more")
+    workers = int(cfg.simulation.get("workers", 1))
+    if not any(o.startswith("simulation.workers") for o in carried):
+        workers = 2
+    episodes = load_episodes(names, scenario, carried)
+    plan_folds(calib, names)  # everything is checked before the folder is touched
+    digest = config_digest({"calibration": calib, "scenario": scenario, "carried": carried})
+    with lock(out, "validation folder"):
+        if is_complete(out, digest):
+            print(f"Validation directory: {out.resolve()} (complete, same config: kept)")
+            return 0
+        if holds_output(out, ignore=()):
+            if not overwrite:
+                raise ConfigError(
+                    f"out: {out} holds another validation or other files; choose another "
+                    "folder, or add --overwrite to clear it first"
+                )
+            clear(out)
+        # The marker comes back last: a folder without it is an unfinished validation.
+        invalidate(out)
+        s = validate(calib, episodes, out, workers, runner=runner)
+        mark_complete(out, digest, command="validate")
     print(
         f"{len(s['folds'])} folds in {s['seconds']:.0f} s on {workers} workers "
         f"({s['episodes_per_second']:,.0f} episodes/s); geometric mean of "

@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config import settle_from_hydra
 from sim.designs import apply_design_point, design_from_config
-from sim.errors import ConfigError
+from sim.errors import ConfigError, write_error
 from sim.folders import (
     STATUS,
     FolderError,
@@ -30,7 +30,6 @@ from sim.folders import (
     holds_output,
     is_complete,
     lock,
-    write_error,
     write_text,
 )
 from sim.model import EscalationModel

@@ -11,15 +11,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, exit_status
 
 
+@exit_status
 def run(argv: list[str]) -> int:
     """``escalation run [OVERRIDES...] [-m] [--overwrite]``: a scenario, or a sweep."""
     import hydra
 
     from sim import app
-    from sim.folders import write_error
     from sim.preflight import claim_folder, prepare
     from sim.sweep import launch
     from sim.sweep.callbacks import LAST_SWEEP
@@ -32,34 +32,27 @@ def run(argv: list[str]) -> int:
             else overrides
         )
 
-    try:
-        # Everything is checked and the config validated before Hydra sees any of it: short
-        # keys expanded and policy parameters opened (launch.prepare), the flags and hydra
-        # overrides allowed, the config (a sweep's first job) validated.
-        plan = prepare(argv, rewrite=launch.prepare, expand=expand)
-        if plan.multirun and not plan.printing:
-            # A parameter that some jobs' policy, kind or mechanism does not take stops the
-            # sweep before any job runs (one job per group of jobs is validated).
-            launch.check_sweep(plan.overrides)
-        with claim_folder(plan, "sweep folder" if plan.multirun else "run folder") as done:
-            if done:
-                print(f"Run directory: {plan.out_dir} (complete with the same config)")
-                return 0
-            # Configs come from the ConfigStore (registered and checked), not from a folder.
-            main_fn: Any = hydra.main(
-                config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
-            )(app.task)
-            sys.argv = ["escalation", *plan.flags, *plan.overrides]
-            register()
-            LAST_SWEEP.clear()
-            app.OVERWRITE["run"] = plan.overwrite
-            main_fn()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: {write_error(exc)}", file=sys.stderr)
-        return 1
+    # Everything is checked and the config validated before Hydra sees any of it: short keys
+    # expanded and policy parameters opened (launch.prepare), the flags and hydra overrides
+    # allowed, the config (a sweep's first job) validated.
+    plan = prepare(argv, rewrite=launch.prepare, expand=expand)
+    if plan.multirun and not plan.printing:
+        # A parameter that some jobs' policy, kind or mechanism does not take stops the
+        # sweep before any job runs (one job per group of jobs is validated).
+        launch.check_sweep(plan.overrides)
+    with claim_folder(plan, "sweep folder" if plan.multirun else "run folder") as done:
+        if done:
+            print(f"Run directory: {plan.out_dir} (complete with the same config)")
+            return 0
+        # Configs come from the ConfigStore (registered and checked), not from a folder.
+        main_fn: Any = hydra.main(
+            config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
+        )(app.task)
+        sys.argv = ["escalation", *plan.flags, *plan.overrides]
+        register()
+        LAST_SWEEP.clear()
+        app.OVERWRITE["run"] = plan.overwrite
+        main_fn()
     if "error" in LAST_SWEEP:
         print(f"error: {LAST_SWEEP['error']}", file=sys.stderr)
         return 1
@@ -77,13 +70,13 @@ def run(argv: list[str]) -> int:
     return 0
 
 
+@exit_status
 def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
     """``escalation report DIR... [-o FILE] [--plotly-js shared]``: runs and sweeps compared.
 
     The folders are untrusted input: each must be a complete run (its marker vouching for its
     config) or a sweep root, and what the page reads is checked before the page is written.
     """
-    from sim.folders import write_error
     from sim.report.compare import write_comparison
     from sim.report.sources import is_complete_run, read_summary
 
@@ -100,12 +93,9 @@ def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
                     )
                 read_summary(p)
         out = write_comparison(dirs, output, plotly_js)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except OSError as exc:
-        print(f"error: {write_error(exc, output)}", file=sys.stderr)
-        return 1
+        exc.filename = exc.filename or output  # a failed write names the page
+        raise
     except (KeyError, TypeError, ValueError, IndexError) as exc:  # data the checks missed
         print(
             f"error: {' '.join(dirs)}: malformed run data ({type(exc).__name__}: {exc})"[:300],
@@ -116,22 +106,19 @@ def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
     return 0
 
 
+@exit_status
 def aggregate(sweep_dir: str) -> int:
     """``escalation aggregate SWEEP_DIR``: rebuild a sweep's table and report."""
-    from sim.folders import lock, write_error
+    from sim.folders import lock
     from sim.sweep.aggregate import aggregate as aggregate_sweep
 
+    if not Path(sweep_dir).is_dir():
+        raise ConfigError(f"{sweep_dir}: not a folder")
     try:
-        if not Path(sweep_dir).is_dir():
-            raise ConfigError(f"{sweep_dir}: not a folder")
         with lock(sweep_dir, "sweep folder"):
             table = aggregate_sweep(sweep_dir)
-    except (ConfigError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: {write_error(exc)}", file=sys.stderr)
-        return 1
+    except FileNotFoundError as exc:  # a file the sweep folder should hold: bad input
+        raise ConfigError(str(exc)) from None
     print(f"Sweep table: {table}")
     report_html = table.parent / "report.html"
     if report_html.exists():
@@ -155,15 +142,12 @@ def scenarios() -> int:
     return 0
 
 
+@exit_status
 def episodes() -> int:
     """``escalation episodes``: the episode library, with dates, actors and observed days."""
     from sim.timeline import library, load_timeline
 
-    try:
-        timelines = [load_timeline(name) for name in library()]
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    timelines = [load_timeline(name) for name in library()]
     for t in timelines:
         states = [t.labels[a] for a, k in t.actor_kinds.items() if k == "state"]
         others = [f"{t.labels[a]} ({k})" for a, k in t.actor_kinds.items() if k != "state"]
@@ -181,15 +165,15 @@ def episodes() -> int:
     return 0
 
 
+@exit_status
 def replay(run_dir: str, replicate: int) -> int:
     """``escalation replay RUN_DIR REPLICATE``: one replicate's path, re-simulated alone."""
     from sim.runner import replay as replay_one
 
     try:
         model = replay_one(run_dir, replicate)
-    except (ConfigError, ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except (ValueError, FileNotFoundError) as exc:  # a replicate or a run that is not there
+        raise ConfigError(str(exc)) from None
     df = model.paths()
     df = df[df["action"] != "none"]
     print(df.to_string(index=False))

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import ParamSpec
+
+P = ParamSpec("P")
 
 
 class ConfigError(ValueError):
@@ -30,3 +36,31 @@ class UnknownParameter(ConfigError):
     Unlike a bad value, which fails only its own job of a sweep, it would make every job of a
     sweep over it identical, so a sweep that sets one is refused before any job runs.
     """
+
+
+def write_error(exc: OSError, path: Path | str | None = None) -> str:
+    """One line for a failed write: the file and the system's reason."""
+    where = exc.filename or path or "output"
+    return f"{where}: cannot write: {exc.strerror or type(exc).__name__}"
+
+
+def exit_status(command: Callable[P, int]) -> Callable[P, int]:
+    """A subcommand's exit status for the errors every subcommand reports alike.
+
+    Bad input (:class:`ConfigError`) prints its one line and gives 2; a failed write
+    (:class:`OSError`: a full disk, an unwritable folder) prints one line naming the file and
+    gives 1. Anything else is a bug and keeps its traceback.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> int:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"error: {write_error(exc)}", file=sys.stderr)
+            return 1
+
+    return wrapper

@@ -192,9 +192,3 @@ def clear(folder: Path, keep: tuple[str, ...] = ()) -> None:
             shutil.rmtree(p)
         else:
             p.unlink()
-
-
-def write_error(exc: OSError, path: Path | str | None = None) -> str:
-    """One line for a failed write: the file and the system's reason."""
-    where = exc.filename or path or "output"
-    return f"{where}: cannot write: {_reason(exc)}"

@@ -59,7 +59,8 @@ class SweepProgress(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the sweep table and the comparison report."""
-        from sim.folders import lock, write_error
+        from sim.errors import write_error
+        from sim.folders import lock
         from sim.sweep.aggregate import aggregate
 
         sweep = Path(config.hydra.sweep.dir)
