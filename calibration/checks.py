@@ -3,9 +3,8 @@
 :func:`predictive` simulates one episode for a set of parameter draws and reads, each with a
 95% Wilson interval, the probability of the observed pattern (every feature together and
 each alone), of the exact day-by-day sequence over the well-sourced days, and the simulated
-paths' bands against the observed ones. :func:`parameter_table` gives each parameter's
-posterior median, 50% and 90% credible intervals and the ratio of its posterior sd to its
-prior sd, flagged in plain words.
+paths' bands against the observed ones. What the parameters learnt is
+:mod:`sim.calibration.identification`'s.
 """
 
 from __future__ import annotations
@@ -15,13 +14,8 @@ from typing import Any
 import numpy as np
 from sim.calibration.features import FEATURES, exact_days, pattern_match
 from sim.calibration.joint import JointSimulator
-from sim.calibration.priors import Marginal, Prior
 
 from sim.metrics import wilson
-
-#: Posterior sd / prior sd below which a parameter is read as pinned to a point, and above
-#: which it is read as left at its prior.
-COLLAPSED, AT_PRIOR = 0.1, 0.9
 
 
 def interval(successes: int, n: int) -> dict[str, float]:
@@ -68,54 +62,3 @@ def predictive(
             for i, side in enumerate(("victim", "adversary"))
         },
     }
-
-
-def prior_sd(m: Marginal) -> float:
-    """Standard deviation of a marginal prior (uniform or integer uniform)."""
-    if m.dist == "int_uniform":
-        k = m.high - m.low + 1
-        return float(np.sqrt((k * k - 1) / 12))
-    if m.dist == "normal":
-        return float(min(m.sd, (m.high - m.low) / np.sqrt(12)))
-    return float((m.high - m.low) / np.sqrt(12))
-
-
-def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of ``x`` under weights ``w`` (summing to one)."""
-    order = np.argsort(x, kind="stable")
-    cum = np.cumsum(w[order])
-    i = min(int(np.searchsorted(cum, q)), x.size - 1)
-    return float(x[order][i])
-
-
-def flag(ratio: float) -> str:
-    """Plain words for a posterior/prior sd ratio."""
-    if ratio < COLLAPSED:
-        return "collapsed to a point: the data fix it (check it is not a bound or an artefact)"
-    if ratio > AT_PRIOR:
-        return "stays at its prior: the episodes say nothing about it"
-    if ratio < 0.5:
-        return "well identified"
-    return "weakly identified"
-
-
-def parameter_table(prior: Prior, particles: np.ndarray, weights: np.ndarray) -> dict[str, Any]:
-    """Per parameter: median, mean, sd, 50%/90% credible intervals, prior sd, ratio, flag."""
-    out = {}
-    for j, m in enumerate(prior.marginals):
-        x = particles[:, j]
-        mean = float(weights @ x)
-        sd = float(np.sqrt(weights @ (x - mean) ** 2))
-        psd = prior_sd(m)
-        ratio = sd / psd if psd > 0 else float("nan")
-        out[m.key] = {
-            "median": weighted_quantile(x, weights, 0.5),
-            "mean": mean,
-            "sd": sd,
-            "ci50": [weighted_quantile(x, weights, 0.25), weighted_quantile(x, weights, 0.75)],
-            "ci90": [weighted_quantile(x, weights, 0.05), weighted_quantile(x, weights, 0.95)],
-            "prior_sd": psd,
-            "sd_ratio": ratio,
-            "flag": flag(ratio),
-        }
-    return out

@@ -21,6 +21,7 @@ import pyarrow as pa
 import yaml
 from omegaconf import OmegaConf
 from sim.calibration.abc_smc import Generation, abc_smc
+from sim.calibration.identification import parameter_table
 from sim.calibration.priors import Prior, prior_from_config
 from sim.calibration.targets import Targets, build_targets, distances, fit_flags
 from threadpoolctl import threadpool_limits
@@ -227,10 +228,8 @@ def calibrate(
     draws = int(cfg.get("fit_draws", 50_000))
     prior_fit = fit_numbers(sim, prior.sample(draws, rng), 10**6)
     post_fit = fit_numbers(sim, resample(post, draws, rng), 10**6 + 1)
-    median = {
-        k: float(_weighted_median(post.particles[:, j], post.weights))
-        for j, k in enumerate(prior.keys)
-    }
+    parameters = parameter_table(prior, post.particles, post.weights)
+    median = {k: v["median"] for k, v in parameters.items()}
     for m in prior.marginals:
         if m.dist == "int_uniform":
             median[m.key] = round(median[m.key])
@@ -246,37 +245,16 @@ def calibrate(
         "prior_spec": {
             m.key: {"dist": m.dist, "low": m.low, "high": m.high} for m in prior.marginals
         },
+        "parameters": parameters,
         "marginals": {
-            k: {
-                "mean": float(post.weights @ post.particles[:, j]),
-                "sd": float(
-                    np.sqrt(
-                        post.weights
-                        @ (post.particles[:, j] - post.weights @ post.particles[:, j]) ** 2
-                    )
-                ),
-                "prior_sd": _prior_sd(prior.marginals[j]),
-            }
-            for j, k in enumerate(prior.keys)
+            k: {"mean": v["mean"], "sd": v["sd"], "prior_sd": v["prior_sd"]}
+            for k, v in parameters.items()
         },
     }
     summary["episode"] = {"name": timeline.name, "title": timeline.title}
     _write(out / "calibration.json", json.dumps(summary, indent=1))
     _write(out / "calibrated.yaml", calibrated_yaml(median, summary))
     return summary
-
-
-def _prior_sd(m: Any) -> float:
-    if m.dist == "int_uniform":
-        k = m.high - m.low + 1
-        return float(np.sqrt((k * k - 1) / 12))
-    return float((m.high - m.low) / np.sqrt(12))
-
-
-def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
-    order = np.argsort(x)
-    cum = np.cumsum(w[order])
-    return float(x[order][np.searchsorted(cum, 0.5)])
 
 
 def calibrated_yaml(median: Mapping[str, float | int], summary: Mapping[str, Any]) -> str:

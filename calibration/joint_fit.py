@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 from sim.calibration.abc_smc import Result
-from sim.calibration.checks import parameter_table, predictive
+from sim.calibration.checks import predictive
+from sim.calibration.identification import parameter_table
 from sim.calibration.joint import Episode, JointSimulator, cast_keys
 from sim.calibration.joint_report import write_joint_report
 from sim.calibration.priors import Prior, prior_from_config

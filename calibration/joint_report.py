@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from sim.calibration.features import FEATURES
+from sim.calibration.identification import flag_sentences, parameter_rows
 
 from sim.folders import write_text
 from sim.report.figures import COLOURS
@@ -141,27 +142,6 @@ def check_table(name: str, check: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def parameter_rows(summary: dict[str, Any]) -> dict[str, Any]:
-    """The parameter table: median, credible intervals, sd ratio and its flag."""
-    rows = [
-        [
-            k,
-            f"{v['median']:.3g}",
-            f"{v['ci50'][0]:.3g} – {v['ci50'][1]:.3g}",
-            f"{v['ci90'][0]:.3g} – {v['ci90'][1]:.3g}",
-            f"{v['sd']:.3g} / {v['prior_sd']:.3g}",
-            f"{v['sd_ratio']:.2f}",
-            v["flag"],
-        ]
-        for k, v in summary["parameters"].items()
-    ]
-    return {
-        "title": "Posterior by parameter (credible intervals; sd against the prior's)",
-        "header": ["parameter", "median", "50% CI", "90% CI", "sd / prior sd", "ratio", "reading"],
-        "rows": rows,
-    }
-
-
 def write_joint_report(out: Path, summary: dict[str, Any]) -> Path:
     """Write ``calibration.html`` of a joint fit into ``out``."""
     from sim.calibration.report import marginals_figure, tolerance_figure
@@ -180,7 +160,7 @@ def write_joint_report(out: Path, summary: dict[str, Any]) -> Path:
             tolerance_figure(summary),
         ),
     ]
-    tables = [parameter_rows(summary)]
+    tables = [parameter_rows(summary["parameters"])]
     for name, check in summary["checks"].items():
         sections.append(
             Section(
@@ -200,6 +180,7 @@ def write_joint_report(out: Path, summary: dict[str, Any]) -> Path:
         "Parameters are shared by role across the episodes (docs/validation.md); the "
         "predictive checks below are in-sample. The leave-one-out record is "
         "`escalation validate`.",
+        *flag_sentences(summary["parameters"]),
     ]
     html = render_page("Calibration across episodes", intro, sections, tables)
     path = out / "calibration.html"

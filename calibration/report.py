@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from sim.calibration.identification import flag_sentences, parameter_rows
 
 from sim.report.figures import COLOURS, channel_label, fan_chart
 from sim.report.html import (
@@ -20,93 +20,6 @@ from sim.report.html import (
     write_shared_plotly,
 )
 from sim.report.layout import rung_labels
-
-#: Posterior sd / prior sd below which a parameter has collapsed to a point, and above
-#: which the data left it where the prior put it.
-COLLAPSED_BELOW = 0.05
-AT_PRIOR_ABOVE = 0.9
-#: The credible interval of the parameter table (weighted quantiles of the particles).
-CREDIBLE = (0.05, 0.95)
-
-
-def weighted_quantiles(x: np.ndarray, w: np.ndarray, q: tuple[float, ...]) -> np.ndarray:
-    """Quantiles of weighted particles (the inverse of their weighted distribution)."""
-    return np.quantile(
-        np.asarray(x, dtype=float), q, weights=np.asarray(w, dtype=float), method="inverted_cdf"
-    )
-
-
-def identification(ratio: float, width: float = 1.0) -> str:
-    """A plain flag from posterior sd / prior sd and the credible interval's width."""
-    if ratio < COLLAPSED_BELOW or width == 0:
-        return "collapsed to a point"
-    if ratio > AT_PRIOR_ABOVE:
-        return "stays at the prior"
-    return "narrowed"
-
-
-def _credible(table: pd.DataFrame, key: str) -> np.ndarray:
-    return weighted_quantiles(table[key].to_numpy(), table["weight"].to_numpy(), CREDIBLE)
-
-
-def flag_sentences(table: pd.DataFrame, summary: dict[str, Any]) -> list[str]:
-    """Name the parameters that collapsed to a point or stayed at the prior."""
-    widths = {k: float(np.ptp(_credible(table, k))) for k in summary["marginals"]}
-    ratios = {k: v["sd"] / max(v["prior_sd"], 1e-12) for k, v in summary["marginals"].items()}
-    out = []
-    collapsed = [
-        k for k, r in ratios.items() if identification(r, widths[k]) == "collapsed to a point"
-    ]
-    at_prior = [k for k, r in ratios.items() if r > AT_PRIOR_ABOVE]
-    if collapsed:
-        out.append(
-            f"Collapsed to a point (posterior sd under {COLLAPSED_BELOW:.0%} of the prior's, "
-            "or a 90% credible interval of one value): "
-            f"{', '.join(collapsed)}. Four observed days rarely pin a parameter down this "
-            "much; more particles or a looser final tolerance would show whether it is real."
-        )
-    if at_prior:
-        out.append(
-            f"Left at the prior (posterior sd over {AT_PRIOR_ABOVE:.0%} of the prior's): "
-            f"{', '.join(at_prior)}. The observed episode does not identify them; their "
-            "values in calibrated.yaml are the prior's middle, not a finding."
-        )
-    return out
-
-
-def parameter_table(table: pd.DataFrame, summary: dict[str, Any]) -> dict[str, Any]:
-    """Each parameter's median, 90% credible interval, sd against the prior's, and a flag."""
-    lo, hi = CREDIBLE
-    rows = []
-    for k, v in summary["marginals"].items():
-        a, b = _credible(table, k)
-        ratio = v["sd"] / max(v["prior_sd"], 1e-12)
-        rows.append(
-            [
-                k,
-                f"{summary['posterior_median'][k]:.3g}",
-                f"{a:.3g} to {b:.3g}",
-                f"{v['mean']:.3g}",
-                f"{v['sd']:.3g}",
-                f"{v['prior_sd']:.3g}",
-                f"{ratio:.2f}",
-                identification(ratio, float(b - a)),
-            ]
-        )
-    return {
-        "title": "Posterior summary",
-        "header": [
-            "parameter",
-            "median",
-            f"{hi - lo:.0%} credible interval",
-            "mean",
-            "sd",
-            "prior sd",
-            "sd / prior sd",
-            "flag",
-        ],
-        "rows": rows,
-    }
 
 
 def marginals_figure(table: pd.DataFrame, summary: dict[str, Any]) -> go.Figure:
@@ -289,7 +202,7 @@ def write_calibration_report(out: Path, summary: dict[str, Any], plotly_js: str 
         f"{p['p_exact']['estimate']:.3%}; within one rung on every day: "
         f"{q['p_within_one_rung']['estimate']:.1%} against "
         f"{p['p_within_one_rung']['estimate']:.1%}.",
-        *flag_sentences(table, summary),
+        *flag_sentences(summary["parameters"]),
     ]
     tables = [
         {
@@ -297,7 +210,7 @@ def write_calibration_report(out: Path, summary: dict[str, Any], plotly_js: str 
             "header": ["quantity", "prior", "posterior"],
             "rows": rows,
         },
-        parameter_table(table, summary),
+        parameter_rows(summary["parameters"]),
     ]
     path = out / "calibration.html"
     html = render_page(

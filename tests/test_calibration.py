@@ -160,37 +160,47 @@ def test_every_episode_calibrates(episode: str, tmp_path: Path) -> None:
 
 
 def test_parameter_table_has_credible_intervals_and_plain_flags() -> None:
-    from sim.calibration.report import parameter_table, weighted_quantiles
+    from sim.calibration.identification import (
+        FLAGS,
+        parameter_rows,
+        parameter_table,
+        prior_sd,
+        weighted_quantile,
+    )
+    from sim.calibration.priors import prior_from_config
 
     rng = np.random.default_rng(1)
     n = 4000
-    table = pd.DataFrame(
+    prior = prior_from_config(
         {
-            "point": np.full(n, 4.0),  # every particle on one value
-            "flat": rng.uniform(0, 1, n),  # where the prior put it
-            "narrow": rng.normal(0.5, 0.05, n),
-            "weight": np.full(n, 1 / n),
+            "point": {"dist": "int_uniform", "low": 0, "high": 8},
+            "flat": {"dist": "uniform", "low": 0, "high": 1},
+            "narrow": {"dist": "uniform", "low": 0, "high": 1},
+            "trunc": {"dist": "normal", "low": 0, "high": 1, "mean": 0.5, "sd": 0.2},
         }
     )
-    prior_sd = 1 / np.sqrt(12)
-    summary = {
-        "posterior_median": {k: float(table[k].median()) for k in ("point", "flat", "narrow")},
-        "marginals": {
-            k: {"mean": float(table[k].mean()), "sd": float(table[k].std()), "prior_sd": psd}
-            for k, psd in (("point", 2.58), ("flat", prior_sd), ("narrow", prior_sd))
-        },
-    }
-    t = parameter_table(table, summary)
-    assert t["header"][2] == "90% credible interval" and t["header"][-1] == "flag"
-    rows = {r[0]: r for r in t["rows"]}
-    assert rows["point"][-1] == "collapsed to a point" and rows["point"][2] == "4 to 4"
-    assert rows["flat"][-1] == "stays at the prior"
-    assert rows["narrow"][-1] == "narrowed"
-    lo, hi = (float(v) for v in rows["flat"][2].split(" to "))
+    particles = np.column_stack(
+        [
+            np.full(n, 4.0),  # every particle on one value
+            rng.uniform(0, 1, n),  # where the prior put it
+            rng.normal(0.5, 0.1, n),  # moved: sd a third of the prior's
+            rng.normal(0.5, 0.19, n).clip(0, 1),  # a truncated normal prior, left as it was
+        ]
+    )
+    t = parameter_table(prior, particles, np.full(n, 1 / n))
+    assert t["point"]["flag"] == FLAGS["collapsed"] and t["point"]["ci90"] == [4.0, 4.0]
+    assert t["flat"]["flag"] == FLAGS["prior"]
+    assert t["narrow"]["flag"] == FLAGS["well"]
+    # A truncated normal's sd is scipy's, not a uniform's over the same range.
+    assert prior_sd(prior.marginals[3]) == pytest.approx(0.1909, abs=1e-4)
+    assert t["trunc"]["flag"] == FLAGS["prior"]
+    lo, hi = t["flat"]["ci90"]
     assert abs(lo - 0.05) < 0.02 and abs(hi - 0.95) < 0.02
+    rows = parameter_rows(t)
+    assert rows["header"][3] == "90% CI" and rows["rows"][0][3] == "4 – 4"
     # Weights count: all the weight on the largest value moves every quantile there.
     w = np.array([0.0, 0.0, 1.0])
-    assert list(weighted_quantiles(np.array([1.0, 2.0, 3.0]), w, (0.05, 0.95))) == [3.0, 3.0]
+    assert [weighted_quantile(np.array([1.0, 2.0, 3.0]), w, q) for q in (0.05, 0.95)] == [3, 3]
 
 
 def test_progress_bar_ends_at_100_percent_when_abc_stops_early(tmp_path: Path, capsys) -> None:
