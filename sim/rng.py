@@ -152,7 +152,7 @@ class CounterRNG:
         out = np.ones(self.size)
         if count:
             idx = np.flatnonzero(mask)
-            out[idx] = _to_unit(mix64(self._rep_keys[idx] + _draw_constant(day, stream, draw)))
+            out[idx] = self.uniform_at(idx, day, stream, draw)
         return out
 
     def uniform_at(self, idx: np.ndarray, day: int, stream: int, draw: int = 0) -> np.ndarray:
