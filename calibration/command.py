@@ -260,7 +260,7 @@ def main(argv: list[str]) -> int:
     import hydra
 
     from sim.overrides import expand_short, open_policy_keys
-    from sim.preflight import claim_folder, prepare
+    from sim.preflight import claim_folder, prepare, printed_job_config
 
     # One episode (episode=NAME) as before; otherwise a fit across episodes, by default the
     # whole library with the crisis mechanisms on.
@@ -285,6 +285,8 @@ def main(argv: list[str]) -> int:
 
     group = "+calibration=joint" if joint else "+calibration=default"
     plan = prepare([group, *argv], rewrite=rewrite, check=check)
+    if printed_job_config(plan):
+        return 0
     with claim_folder(plan, "calibration folder"):
         fn: Any = hydra.main(
             config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"

@@ -20,7 +20,7 @@ def run(argv: list[str]) -> int:
     import hydra
 
     from sim import app
-    from sim.preflight import claim_folder, prepare
+    from sim.preflight import claim_folder, prepare, printed_job_config
     from sim.sweep import launch
     from sim.sweep.callbacks import LAST_SWEEP
     from sim.sweep.launcher import register
@@ -36,6 +36,8 @@ def run(argv: list[str]) -> int:
     # expanded and policy parameters opened (launch.prepare), the flags and hydra overrides
     # allowed, the config (a sweep's first job) validated.
     plan = prepare(argv, rewrite=launch.prepare, expand=expand)
+    if printed_job_config(plan):
+        return 0
     if plan.multirun and not plan.printing:
         # A parameter that some jobs' policy, kind or mechanism does not take stops the
         # sweep before any job runs (one job per group of jobs is validated).

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import yaml
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim.app import HYDRA_FILES, already_done
 from sim.config import (
@@ -71,11 +71,13 @@ class Plan:
         flags: Hydra's flags, to pass on (ours removed).
         overrides: The overrides, to pass on.
         multirun: A sweep (``-m``).
-        printing: ``--cfg``, ``--info`` or ``--help``: Hydra prints, nothing runs.
+        printing: ``--cfg``, ``--info`` or ``--help``: Hydra prints, nothing runs (but
+            ``--cfg job``, which :func:`prepare` composes into ``cfg`` for us to print).
         overwrite: ``--overwrite``: clear an output folder that holds another run.
         out_dir: The output folder named on the command line (``hydra.run.dir`` or
             ``hydra.sweep.dir``), if any.
-        cfg: The validated config (a sweep's first job), None when printing.
+        cfg: The validated config (a sweep's first job); when printing, None, or the
+            composed config for `--cfg job`.
         settings: Its validated settings.
     """
 
@@ -187,10 +189,7 @@ def validate(
     Raises:
         ConfigError: Naming the first invalid field.
     """
-    task = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
-    scen = [o.split("=", 1)[1] for o in task if o.startswith("scenario=")]
-    rest = [o for o in task if not o.startswith("scenario=")]
-    cfg = compose_config(scen[-1] if scen else "baseline", rest)
+    cfg, rest = compose_job(overrides)
     check_role_overrides(rest, cfg)
     if check is not None:
         check(cfg)
@@ -199,6 +198,21 @@ def validate(
     # A one-replicate model checks the roster, relations and events too.
     EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
     return cfg, settings
+
+
+def compose_job(overrides: Sequence[str]) -> tuple[DictConfig, list[str]]:
+    """The job's config as a run composes it (settled), and its task overrides.
+
+    ``hydra.*`` overrides are left out; ``scenario=`` picks the scenario.
+    """
+    task = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    scen = [o.split("=", 1)[1] for o in task if o.startswith("scenario=")]
+    rest = [o for o in task if not o.startswith("scenario=")]
+    return compose_config(scen[-1] if scen else "baseline", rest), rest
+
+
+#: ``--cfg job`` (with ``--resolve`` or not): printed by us, from the config a run uses.
+JOB_CONFIG_FLAGS = (["--cfg", "job"], ["--cfg", "job", "--resolve"], ["--resolve", "--cfg", "job"])
 
 
 def prepare(
@@ -232,6 +246,10 @@ def prepare(
     plan.multirun = any(f in ("-m", "--multirun") for f in flags)
     plan.printing = any(f.split("=", 1)[0] in PRINT_FLAGS for f in flags)
     if plan.printing:
+        if not plan.multirun and flags in JOB_CONFIG_FLAGS:
+            # Hydra would print the config before a policy switch drops the replaced
+            # policy's parameters (sim/overrides.py); print the one the run uses instead.
+            plan.cfg = compose_job(plan.overrides)[0]
         return plan
     if plan.multirun and expand is not None:
         plan.overrides = expand(plan.overrides)
@@ -242,6 +260,14 @@ def prepare(
     if dirs and "${" not in dirs[-1]:
         plan.out_dir = Path(dirs[-1])
     return plan
+
+
+def printed_job_config(plan: Plan) -> bool:
+    """Print the job's config for ``--cfg job`` (the one a run uses); whether it did."""
+    if not (plan.printing and plan.cfg is not None):
+        return False
+    print(OmegaConf.to_yaml(plan.cfg, resolve="--resolve" in plan.flags), end="")
+    return True
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 import sim
 from sim.cli import build_parser, main
@@ -78,6 +79,22 @@ def test_print_one_package_of_the_config(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "# @package simulation" in out.stdout and "days: 7" in out.stdout
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_printed_job_config_is_the_one_the_run_uses(tmp_path: Path) -> None:
+    """``--cfg job`` shows the config after a policy switch dropped the old policy's values."""
+    out = subprocess.run(
+        [str(BIN), "run", "--cfg", "job", "actors.iran.policy.name=grim_trigger", "days=7"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    printed = yaml.safe_load(out.stdout)
+    assert printed["actors"]["iran"]["policy"] == {"name": "grim_trigger"}  # no generosity
+    assert printed["simulation"]["days"] == 7 and "hydra" not in printed
     assert not any(tmp_path.iterdir())  # nothing written
 
 
