@@ -15,6 +15,7 @@ with what it holds, before Hydra writes its ``.hydra/`` record into it.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,11 +51,19 @@ OWN_FLAGS = frozenset({"--overwrite", "--config-dir", "-cd"})
 #: Flags that print instead of running: nothing is written, nothing to validate.
 PRINT_FLAGS = frozenset({"--cfg", "-c", "--info", "-i", "--help", "-h"})
 
+#: SLURM launcher settings a command line may give, each checked: sbatch names (letters,
+#: digits and ``._-:,+``, no spaces or line breaks: they become lines of a job script) and
+#: positive numbers. Setup lines, the Python on the nodes and other sbatch options stay in
+#: the preset file: they run commands (docs/cluster.md).
+LAUNCHER_NAMES = ("partition", "account", "qos")
+LAUNCHER_NUMBERS = ("timeout_min", "cpus_per_task", "mem_gb", "array_parallelism", "n_jobs")
+SBATCH_NAME_RE = re.compile(r"[A-Za-z0-9_.:,+-]{1,100}")
+
 #: The ``hydra.*`` overrides a command line may give: where to write, which of our launchers
-#: and sweepers, how many jobs at once (and a SLURM launcher's size), and verbosity.
+#: and sweepers, how many jobs at once (and a SLURM launcher's place and size), verbosity.
 HYDRA_KEYS = frozenset(
-    {"hydra.run.dir", "hydra.sweep.dir", "hydra.launcher.n_jobs", "hydra.verbose"}
-    | {f"hydra.launcher.{k}" for k in ("partition", "timeout_min", "cpus_per_task", "mem_gb")}
+    {"hydra.run.dir", "hydra.sweep.dir", "hydra.verbose"}
+    | {f"hydra.launcher.{k}" for k in (*LAUNCHER_NAMES, *LAUNCHER_NUMBERS)}
 )
 HYDRA_CHOICES = {
     # submitit_local: the SLURM launcher's local executor, to try a cluster sweep at home.
@@ -148,11 +157,37 @@ def check_hydra_overrides(overrides: Sequence[str]) -> None:
                 )
             continue
         if bare in HYDRA_KEYS and not key.startswith(("+", "~")):
+            _check_launcher_value(bare, value)
             continue
         allowed = sorted([*HYDRA_KEYS, *HYDRA_CHOICES])
         raise ConfigError(
             f"{bare}: not allowed (Hydra settings on the command line: {', '.join(allowed)})"
         )
+
+
+def _check_launcher_value(key: str, value: str) -> None:
+    """A launcher setting's value: an sbatch name, or a positive number (``null``: unset).
+
+    Raises:
+        ConfigError: Naming the key, for anything else (a space, a line break, ``0``).
+    """
+    name = key.removeprefix("hydra.launcher.")
+    if value == "null" or name not in (*LAUNCHER_NAMES, *LAUNCHER_NUMBERS):
+        return
+    if name in LAUNCHER_NAMES:
+        if not SBATCH_NAME_RE.fullmatch(value):
+            raise ConfigError(
+                f"{key}: {value!r} is not an sbatch name (letters, digits and ._-:,+ only)"
+            )
+        return
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if name == "n_jobs" and number == -1:
+        return  # one worker per core
+    if not (number > 0 and number < 1e9):
+        raise ConfigError(f"{key}: expected a positive number, got {value!r}")
 
 
 def _first_job(overrides: Sequence[str]) -> list[str]:

@@ -120,6 +120,18 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     ([RUN, "hydra/job_logging=disabled"], "hydra/job_logging: not allowed"),
     ([RUN, "hydra/hydra_logging=disabled"], "hydra/hydra_logging: not allowed"),
     ([RUN, "-m", "hydra/launcher=joblib", "seed=1,2"], "hydra/launcher: 'joblib' is not one"),
+    (
+        [RUN, "-m", "hydra/launcher=slurm", "hydra.launcher.account=proj 1", "seed=1,2"],
+        "hydra.launcher.account: 'proj 1' is not an sbatch name",
+    ),
+    (
+        [RUN, "-m", "hydra/launcher=slurm", "hydra.launcher.qos=$(id)", "seed=1,2"],
+        "hydra.launcher.qos: '$(id)' is not an sbatch name",
+    ),
+    (
+        [RUN, "-m", "hydra/launcher=slurm", "hydra.launcher.timeout_min=0", "seed=1,2"],
+        "hydra.launcher.timeout_min: expected a positive number",
+    ),
     ([RUN, "hydra/sweeper=optuna"], "hydra/sweeper: 'optuna' is not one of ours"),
     ([RUN, "hydra.job.chdir=true"], "hydra.job.chdir: not allowed"),
     ([RUN, "hydra.output_subdir=null"], "hydra.output_subdir: not allowed"),

@@ -228,3 +228,31 @@ def test_names_never_escape_the_output_folder(tmp_path: Path) -> None:
     p = cli(work, "run", "scenario.name=../../../../x", "replicates=10", "days=2")
     assert p.returncode == 2 and "scenario.name" in p.stderr
     assert sorted(q.name for q in tmp_path.rglob("*")) == ["a", "b"]
+
+
+def test_slurm_settings_on_the_command_line_are_checked() -> None:
+    """sbatch names become lines of a job script: a line break or a space is refused."""
+    from sim.preflight import check_hydra_overrides
+
+    check_hydra_overrides(
+        [
+            "hydra.launcher.account=proj-123",
+            "hydra.launcher.qos=normal",
+            "hydra.launcher.partition=gpu_a100",
+            "hydra.launcher.array_parallelism=200",
+            "hydra.launcher.mem_gb=1.5",
+            "hydra.launcher.n_jobs=-1",
+            "hydra.launcher.account=null",
+        ]
+    )
+    for bad in (
+        "hydra.launcher.account=x\nrm -rf ~",
+        "hydra.launcher.partition=a b",
+        "hydra.launcher.qos=$(id)",
+        "hydra.launcher.timeout_min=0",
+        "hydra.launcher.cpus_per_task=two",
+        "hydra.launcher.setup=[touch /tmp/x]",
+        "hydra.launcher.additional_parameters.wrap=id",
+    ):
+        with pytest.raises(ConfigError, match=r"hydra\.launcher"):
+            check_hydra_overrides([bad])
