@@ -32,7 +32,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.errors import ConfigError, suggest
 from sim.overrides import check_conflicts, expand_short, open_policy_keys, settle_policies
-from sim.yamlfiles import check_file, package_header, parse_yaml, scenario_node
+from sim.yamlfiles import check_file, read_config_file, scenario_node
 
 CONFIG_MODULE = "sim.configs"
 SCENARIO_GROUP = "scenario"
@@ -41,11 +41,8 @@ SCENARIO_GROUP = "scenario"
 def scenario_files() -> dict[str, Path]:
     """The scenario library: name -> YAML file, sorted by name."""
     root = resources.files("sim.scenarios")
-    out = {}
-    for entry in root.iterdir():
-        if entry.name.endswith(".yaml") and not entry.name.startswith("_"):
-            out[entry.name[: -len(".yaml")]] = Path(str(entry))
-    return dict(sorted(out.items()))
+    files = [e for e in root.iterdir() if e.name.endswith(".yaml") and e.name[0] != "_"]
+    return dict(sorted((e.name.removesuffix(".yaml"), Path(str(e))) for e in files))
 
 
 _REGISTERED: list[str] = []
@@ -59,8 +56,8 @@ def run_name(overrides: str) -> str:
 
     Each ``key=value`` keeps the last two parts of its key, and run settings their name alone:
     ``actors.pakistan.policy.name=graduated,simulation.days=60`` gives
-    ``policy.name=graduated,days=60``. Longer than 60 characters, it
-    is cut and ends with a hash of the whole, so that different overrides stay apart.
+    ``policy.name=graduated,days=60``. Longer than 60 characters, it is cut and ends with a
+    hash of the whole, so that different overrides stay apart.
     """
     items = []
     for item in overrides.split(","):
@@ -100,10 +97,8 @@ def register_configs() -> list[str]:
     root = Path(str(resources.files(CONFIG_MODULE)))
     for path in sorted(root.rglob("*.yaml")):
         rel = path.relative_to(root)
-        text = path.read_text(encoding="utf-8")
-        node = parse_yaml(text, f"configs/{rel}")
+        node, package = read_config_file(path, f"configs/{rel}")
         group = None if rel.parent == Path(".") else rel.parent.as_posix()
-        package = package_header(text)
         if group is None or not group.startswith("hydra"):
             # Only our own presets under configs/hydra/ and the primary config's hydra node
             # and defaults list speak to Hydra; every other file is checked like a user's.
@@ -184,9 +179,7 @@ def register_user_dir(folder: str | Path) -> list[str]:
             if name not in _REGISTERED:
                 _REGISTERED.append(name)
         else:
-            text = path.read_text(encoding="utf-8")
-            node = parse_yaml(text, where)
-            package = package_header(text)
+            node, package = read_config_file(path, where)
             check_file(node, where, package)
             _store(group, name, node, package)
         added.append(f"{group}/{name}")

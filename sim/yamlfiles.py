@@ -49,6 +49,16 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return parse_yaml(path.read_text(encoding="utf-8"), path.name)
 
 
+def read_config_file(path: Path, where: str) -> tuple[dict[str, Any], str | None]:
+    """A config group file's node and its ``# @package`` header (not yet checked).
+
+    Raises:
+        ConfigError: Naming ``where``, on malformed YAML or a top level that is no mapping.
+    """
+    text = path.read_text(encoding="utf-8")
+    return parse_yaml(text, where), package_header(text)
+
+
 def package_header(text: str) -> str | None:
     """The ``# @package X`` directive among a file's leading comment lines, if any."""
     for line in text.splitlines():
