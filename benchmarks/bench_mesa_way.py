@@ -38,13 +38,10 @@ class OneReplicate(EscalationModel):
     def __init__(self, replicate: int = 0, **_: Any) -> None:
         assert SETTINGS is not None
         super().__init__(SETTINGS, replicates=np.array([replicate]))
+        # The model's step collects with it after each day, once (Mesa's convention).
         self.datacollector = mesa.DataCollector(
             model_reporters={"peak": lambda m: int(m.level.max())}
         )
-
-    def step(self) -> None:
-        super().step()
-        self.datacollector.collect(self)
 
 
 def timed(fn: Any, repeat: int) -> float:

@@ -48,7 +48,8 @@ def child(code: str, *args: str) -> dict[str, object]:
     p = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
     )
-    return json.loads(p.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    out: dict[str, object] = json.loads(p.stdout.strip().splitlines()[-1])
+    return out
 
 
 def bench_runs(sizes: list[int], workers: list[int], repeat: int) -> None:
