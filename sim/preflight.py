@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import yaml
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.app import HYDRA_FILES, already_done
 from sim.config import (
@@ -246,8 +246,23 @@ def compose_job(overrides: Sequence[str]) -> tuple[DictConfig, list[str]]:
     return compose_config(scen[-1] if scen else "baseline", rest), rest
 
 
-#: ``--cfg job`` (with ``--resolve`` or not): printed by us, from the config a run uses.
-JOB_CONFIG_FLAGS = (["--cfg", "job"], ["--cfg", "job", "--resolve"], ["--resolve", "--cfg", "job"])
+def job_config_request(flags: Sequence[str]) -> tuple[str | None, bool] | None:
+    """``--cfg job`` [``--package KEY``] [``--resolve``]: (the package or None, resolved).
+
+    None for any other printing flags (Hydra prints those itself).
+    """
+    rest = list(flags)
+    resolve = "--resolve" in rest
+    rest = [f for f in rest if f != "--resolve"]
+    package = None
+    for name in ("--package", "-p"):
+        if name in rest[:-1]:
+            i = rest.index(name)
+            package = rest[i + 1]
+            rest = rest[:i] + rest[i + 2 :]
+    if rest not in (["--cfg", "job"], ["-c", "job"]):
+        return None
+    return package, resolve
 
 
 def prepare(
@@ -281,7 +296,7 @@ def prepare(
     plan.multirun = any(f in ("-m", "--multirun") for f in flags)
     plan.printing = any(f.split("=", 1)[0] in PRINT_FLAGS for f in flags)
     if plan.printing:
-        if not plan.multirun and flags in JOB_CONFIG_FLAGS:
+        if not plan.multirun and job_config_request(flags) is not None:
             # Hydra would print the config before a policy switch drops the replaced
             # policy's parameters (sim/overrides.py); print the one the run uses instead.
             plan.cfg = compose_job(plan.overrides)[0]
@@ -299,9 +314,20 @@ def prepare(
 
 def printed_job_config(plan: Plan) -> bool:
     """Print the job's config for ``--cfg job`` (the one a run uses); whether it did."""
-    if not (plan.printing and plan.cfg is not None):
+    request = job_config_request(plan.flags)
+    if not (plan.printing and plan.cfg is not None and request is not None):
         return False
-    print(OmegaConf.to_yaml(plan.cfg, resolve="--resolve" in plan.flags), end="")
+    package, resolve = request
+    missing = object()
+    node = plan.cfg if package is None else OmegaConf.select(plan.cfg, package, default=missing)
+    if node is missing:
+        raise ConfigError(f"--package: no key {package!r} in the config")
+    if package is not None:
+        print(f"# @package {package}")
+    if isinstance(node, DictConfig | ListConfig):
+        print(OmegaConf.to_yaml(node, resolve=resolve), end="")
+    else:
+        print(node)
     return True
 
 

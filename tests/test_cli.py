@@ -95,6 +95,17 @@ def test_printed_job_config_is_the_one_the_run_uses(tmp_path: Path) -> None:
     printed = yaml.safe_load(out.stdout)
     assert printed["actors"]["iran"]["policy"] == {"name": "grim_trigger"}  # no generosity
     assert printed["simulation"]["days"] == 7 and "hydra" not in printed
+    part = subprocess.run(
+        [str(BIN), "run", "--cfg", "job", "--package", "actors.iran.policy"]
+        + ["actors.iran.policy.name=grim_trigger"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert part.returncode == 0, part.stderr
+    assert part.stdout.startswith("# @package actors.iran.policy\n")
+    assert yaml.safe_load(part.stdout) == {"name": "grim_trigger"}
     assert not any(tmp_path.iterdir())  # nothing written
 
 
