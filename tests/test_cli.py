@@ -95,9 +95,9 @@ def test_printed_job_config_is_the_one_the_run_uses(tmp_path: Path) -> None:
     printed = yaml.safe_load(out.stdout)
     assert printed["actors"]["iran"]["policy"] == {"name": "grim_trigger"}  # no generosity
     assert printed["simulation"]["days"] == 7 and "hydra" not in printed
+    switch = "actors.iran.policy.name=grim_trigger"
     part = subprocess.run(
-        [str(BIN), "run", "--cfg", "job", "--package", "actors.iran.policy"]
-        + ["actors.iran.policy.name=grim_trigger"],
+        [str(BIN), "run", "--cfg", "job", "-p", "actors.iran.policy", switch],
         capture_output=True,
         text=True,
         cwd=tmp_path,
