@@ -85,6 +85,16 @@ def schedule(cfg: Mapping[str, Any]) -> Schedule:
     return s
 
 
+def check_fit(cfg: Mapping[str, Any], episodes: list[Episode]) -> None:
+    """What :func:`fit` checks before it simulates: the priors and the schedule.
+
+    Raises:
+        ConfigError: Naming the first invalid setting.
+    """
+    prior_from_config(cast_keys(dict(cfg["priors"]), episodes))
+    schedule(cfg)
+
+
 def fit(
     cfg: Mapping[str, Any],
     episodes: list[Episode],

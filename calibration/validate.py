@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from sim.calibration.checks import predictive
 from sim.calibration.joint import Episode, JointSimulator, episode_names, load_episodes
-from sim.calibration.joint_fit import fit
+from sim.calibration.joint_fit import check_fit, fit
 from sim.calibration.validation_report import write_validation_report
 
 from sim import parallel
@@ -235,7 +235,11 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
     if not any(o.startswith("simulation.workers") for o in carried):
         workers = 2
     episodes = load_episodes(names, scenario, carried)
-    plan_folds(calib, names)  # everything is checked before the folder is touched
+    # Everything is checked before the folder is touched (--overwrite clears it).
+    from sim.calibration.command import check_joint
+
+    check_joint(cfg)
+    check_fit(plan_folds(calib, names)[2], episodes)
     digest = config_digest({"calibration": calib, "scenario": scenario, "carried": carried})
     with lock(out, "validation folder"):
         if is_complete(out, digest):

@@ -98,6 +98,8 @@ def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
     except OSError as exc:
         exc.filename = exc.filename or output  # a failed write names the page
         raise
+    except ConfigError:
+        raise  # a ValueError too, but one line of its own
     except (KeyError, TypeError, ValueError, IndexError) as exc:  # data the checks missed
         print(
             f"error: {' '.join(dirs)}: malformed run data ({type(exc).__name__}: {exc})"[:300],

@@ -188,6 +188,8 @@ def _check_launcher_value(key: str, value: str) -> None:
         return  # one worker per core
     if not (number > 0 and number < 1e9):
         raise ConfigError(f"{key}: expected a positive number, got {value!r}")
+    if name != "mem_gb" and number != int(number):
+        raise ConfigError(f"{key}: expected a whole number, got {value!r}")
 
 
 def _first_job(overrides: Sequence[str]) -> list[str]:
@@ -251,7 +253,10 @@ def job_config_request(flags: Sequence[str]) -> tuple[str | None, bool] | None:
 
     None for any other printing flags (Hydra prints those itself).
     """
-    rest = list(flags)
+    rest: list[str] = []
+    for f in flags:  # --cfg=job and --package=KEY are the same flags
+        name, eq, value = f.partition("=")
+        rest += [name, value] if eq and name in ("--cfg", "-c", "--package", "-p") else [f]
     resolve = "--resolve" in rest
     rest = [f for f in rest if f != "--resolve"]
     package = None

@@ -188,9 +188,10 @@ class CounterRNG:
         Returns:
             Boolean array of shape (R,).
         """
+        mask = np.asarray(mask, dtype=bool)
         count = np.count_nonzero(mask)
         scalar = np.ndim(p) == 0
-        if count == 0 or (scalar and float(p) <= 0.0):
+        if count == 0 or (scalar and not float(p) > 0.0):  # (NaN too: no draw is below it)
             return np.zeros(self.size, dtype=bool)
         if scalar and float(p) >= 1.0:
             return np.array(mask, dtype=bool)

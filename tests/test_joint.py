@@ -172,6 +172,10 @@ def test_cli_validate_keeps_to_the_folder_rules(tmp_path: Path) -> None:
     assert p.returncode == 2 and "--overwrite" in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
     assert sorted(x.name for x in out.iterdir()) == ["notes.txt"]
+    # A bad setting is refused before --overwrite clears anything.
+    p = validate_cli("--overwrite", "quantile=1.5")
+    assert p.returncode == 2 and "calibration.quantile" in p.stderr, p.stderr
+    assert sorted(x.name for x in out.iterdir()) == ["notes.txt"]
     p = validate_cli("--overwrite")
     assert p.returncode == 0, p.stderr
     assert not (out / "notes.txt").exists() and (out / "validation.html").is_file()

@@ -90,3 +90,14 @@ def test_put_equals_where(density: float, n: int, value: int) -> None:
     out = base.copy()
     put(out, mask, value)
     assert np.array_equal(out, np.where(mask, np.int8(value), base))
+
+
+def test_masked_draws_take_any_mask_and_odd_probabilities() -> None:
+    rng = CounterRNG(3, np.arange(400))
+    k = stream_key("a->b/odd")
+    u = _reference_uniform(rng, 2, k, 0)
+    ints = (np.arange(400) % 3).astype(np.int8)  # a mask given as numbers
+    for mask in (ints, ints.astype(bool), np.ones(400, dtype=np.int8)):
+        for p in (0.4, float("nan"), 1.0, np.float32(0.25), np.array(0.6)):
+            expected = mask.astype(bool) & (u < p)
+            assert np.array_equal(rng.below(mask, p, 2, k, 0), expected)

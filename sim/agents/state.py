@@ -139,7 +139,7 @@ class StateActor(Actor):
             self.intent[i] = self.next_intent[i] * ~agree
             # Level 0 is the rung none; on such days talks (if willing) or a return of
             # envoys; a gesture and an agreement replace the day's act.
-            rung = np.take(m.ladder.state_levels, level)
+            rung = np.take(m.ladder.state_levels, level, mode="clip")
             quiet = level == 0
             put(rung, quiet & ret, m.r_restore)
             put(rung, quiet & willing, m.r_talks)
