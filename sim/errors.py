@@ -47,9 +47,10 @@ def write_error(exc: OSError, path: Path | str | None = None) -> str:
 def exit_status(command: Callable[P, int]) -> Callable[P, int]:
     """A subcommand's exit status for the errors every subcommand reports alike.
 
-    Bad input (:class:`ConfigError`) prints its one line and gives 2; a failed write
-    (:class:`OSError`: a full disk, an unwritable folder) prints one line naming the file and
-    gives 1. Anything else is a bug and keeps its traceback.
+    Bad input (:class:`ConfigError`) prints its one line and gives 2; a failed read or
+    write (:class:`OSError`: a full disk, an unwritable folder, a file it may not read)
+    prints one line naming the file and the system's reason and gives 1. Anything else is a
+    bug and keeps its traceback.
     """
 
     @functools.wraps(command)
@@ -60,7 +61,8 @@ def exit_status(command: Callable[P, int]) -> Callable[P, int]:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         except OSError as exc:
-            print(f"error: {write_error(exc)}", file=sys.stderr)
+            where = exc.filename or "a file"
+            print(f"error: {where}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
             return 1
 
     return wrapper
