@@ -232,7 +232,7 @@ def test_names_never_escape_the_output_folder(tmp_path: Path) -> None:
 
 def test_slurm_settings_on_the_command_line_are_checked() -> None:
     """sbatch names become lines of a job script: a line break or a space is refused."""
-    from sim.preflight import check_hydra_overrides
+    from sim.hydra_args import check_hydra_overrides
 
     check_hydra_overrides(
         [
