@@ -27,6 +27,13 @@ def load() -> str:
     return f"load {one:.1f} (1 min) {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
+def timed(command: list[str], cwd: str) -> float:
+    """Run a command to completion (its output kept out of the figures); seconds of wall time."""
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=cwd)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--workers", type=int, default=2)
@@ -37,14 +44,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.keep or tmp)
         print(f"before: {load()}", flush=True)
-        start = time.perf_counter()
-        subprocess.run(
-            [str(exe), "calibrate", f"workers={args.workers}", f"hydra.run.dir={out}/joint"],
-            check=True,
-            capture_output=True,
-            cwd=tmp,
+        wall = timed(
+            [str(exe), "calibrate", f"workers={args.workers}", f"hydra.run.dir={out}/joint"], tmp
         )
-        wall = time.perf_counter() - start
         s = json.loads((out / "joint" / "calibration.json").read_text())
         print(
             f"joint calibration: {wall:.1f} s wall ({s['seconds']:.1f} s in the fit), "
@@ -60,14 +62,9 @@ def main() -> None:
             )
         if args.skip_validate:
             return
-        start = time.perf_counter()
-        subprocess.run(
-            [str(exe), "validate", f"workers={args.workers}", f"out={out}/validation"],
-            check=True,
-            capture_output=True,
-            cwd=tmp,
+        wall = timed(
+            [str(exe), "validate", f"workers={args.workers}", f"out={out}/validation"], tmp
         )
-        wall = time.perf_counter() - start
         v = json.loads((out / "validation" / "validation.json").read_text())
         print(
             f"validate: {wall:.1f} s wall, {len(v['folds'])} folds, "

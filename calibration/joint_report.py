@@ -49,44 +49,19 @@ def check_figure(name: str, check: dict[str, Any]) -> go.Figure:
     days = list(range(check["days"]))
     for j, side in enumerate(("victim", "adversary"), 2):
         b = check["posterior"]["bands"][side]
-        fig.add_trace(
-            go.Scatter(
-                x=days + days[::-1],
-                y=b["q95"] + b["q05"][::-1],
-                fill="toself",
-                mode="lines",
-                line={"width": 0},
-                fillcolor="rgba(31,119,180,0.2)",
-                name="posterior 90% band",
-                showlegend=j == 2,
-            ),
-            row=1,
-            col=j,
+        band = {"fill": "toself", "line": {"width": 0}, "fillcolor": "rgba(31,119,180,0.2)"}
+        observed_line = {"color": "black", "dash": "dot"}
+        traces = (
+            ("posterior 90% band", days + days[::-1], b["q95"] + b["q05"][::-1], "lines", band),
+            ("posterior median", days, b["median"], "lines", {"line": {"color": COLOURS[1]}}),
+            ("observed", days, b["observed"], "lines+markers", {"line": observed_line}),
         )
-        fig.add_trace(
-            go.Scatter(
-                x=days,
-                y=b["median"],
-                mode="lines",
-                line={"color": COLOURS[1]},
-                name="posterior median",
-                showlegend=j == 2,
-            ),
-            row=1,
-            col=j,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=days,
-                y=b["observed"],
-                mode="lines+markers",
-                line={"color": "black", "dash": "dot"},
-                name="observed",
-                showlegend=j == 2,
-            ),
-            row=1,
-            col=j,
-        )
+        for label, x, y, mode, style in traces:
+            fig.add_trace(
+                go.Scatter(x=x, y=y, mode=mode, name=label, showlegend=j == 2, **style),
+                row=1,
+                col=j,
+            )
         fig.update_yaxes(title_text="position on the states' ladder", row=1, col=j)
         fig.update_xaxes(title_text="day", row=1, col=j)
     fig.update_yaxes(tickformat=".0%", row=1, col=1)

@@ -63,25 +63,8 @@ def test_comparison_report_renders_offline_and_escapes(browser, tmp_path: Path) 
         dirs.append(run(cfg, tmp_path / name, progress=False))
     page_file = write_comparison(dirs, tmp_path / "cmp.html")
 
-    page = browser.new_page()
-    errors: list[str] = []
     dialogs: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-
-    def block(route):  # type: ignore[no-untyped-def]
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            requests.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", block)
-    page.goto(page_file.as_uri())
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
-    page.wait_for_timeout(1500)
+    page, errors, requests = _open(browser, page_file, dialogs=dialogs)
 
     plots = page.eval_on_selector_all(
         ".plotly-graph-div",
@@ -98,13 +81,18 @@ def test_comparison_report_renders_offline_and_escapes(browser, tmp_path: Path) 
     page.close()
 
 
-def _open(browser, page_file: Path):  # type: ignore[no-untyped-def]
-    """Open a page offline; returns the page and its console errors and network requests."""
+def _open(browser, page_file: Path, dialogs: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """Open a page offline; returns the page and its console errors and network requests.
+
+    Dialogs (a script that ran) are dismissed and recorded in ``dialogs`` when given.
+    """
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     requests: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    if dialogs is not None:
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
 
     def block(route):  # type: ignore[no-untyped-def]
         if route.request.url.startswith("file://"):
@@ -116,7 +104,7 @@ def _open(browser, page_file: Path):  # type: ignore[no-untyped-def]
     page.route("**/*", block)
     page.goto(page_file.as_uri())
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(1500)
     return page, errors, requests
 
 
