@@ -146,44 +146,27 @@ def test_coercion_rungs_become_state_levels() -> None:
         model("ladder.state_repertoire=[coersion]", n=1, days=1)
 
 
+#: Neither state is ever willing to agree.
+UNWILLING = tuple(
+    f"actors.{state}.{key}=0"
+    for state in ("iran", "pakistan")
+    for key in ("willingness", "settled_bonus", "mediation_receptiveness")
+)
+GESTURES = ("+by_role.victim.gesture_rate=0.5", "+by_role.adversary.gesture_rate=0.5")
+
+
 def test_gestures_end_crises_without_agreement() -> None:
-    args = ("+by_role.victim.gesture_rate=0.5", "+by_role.adversary.gesture_rate=0.5")
-    m = model(
-        *args,
-        "actors.iran.willingness=0.0",
-        "actors.pakistan.willingness=0.0",
-        "actors.iran.settled_bonus=0",
-        "actors.pakistan.settled_bonus=0",
-        "actors.iran.mediation_receptiveness=0",
-        "actors.pakistan.mediation_receptiveness=0",
-    )
+    m = model(*GESTURES, *UNWILLING)
     g = m.ladder.index["declare_ceasefire"]
     assert (m.history == g).any()
     assert (m.agreed_day[0] >= 0).mean() > 0.5  # de-escalated, though no one was willing
     assert not (m.history == m.r_agree).any()
-    off = model(
-        "actors.iran.willingness=0.0",
-        "actors.pakistan.willingness=0.0",
-        "actors.iran.settled_bonus=0",
-        "actors.pakistan.settled_bonus=0",
-        "actors.iran.mediation_receptiveness=0",
-        "actors.pakistan.mediation_receptiveness=0",
-    )
+    off = model(*UNWILLING)
     assert (off.agreed_day[0] >= 0).mean() < 0.2
 
 
 def test_envoys_return_without_agreement_when_switched_on() -> None:
-    args = (
-        "+by_role.victim.gesture_rate=0.5",
-        "+by_role.adversary.gesture_rate=0.5",
-        "actors.iran.willingness=0.0",
-        "actors.pakistan.willingness=0.0",
-        "actors.iran.settled_bonus=0",
-        "actors.pakistan.settled_bonus=0",
-        "actors.iran.mediation_receptiveness=0",
-        "actors.pakistan.mediation_receptiveness=0",
-        "actors.pakistan.return_rate=1.0",
-    )
+    args = (*GESTURES, *UNWILLING, "actors.pakistan.return_rate=1.0")
     off = model(*args, "mechanisms.return_without_agreement=0")
     on = model(*args, "mechanisms.return_without_agreement=1")
     c = on.channel_for("pakistan", "iran").index
