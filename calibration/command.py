@@ -55,6 +55,7 @@ SETTINGS: dict[str, tuple[float, float, bool]] = {
     "seed": (0, 2**63 - 1, True),
     "fit_draws": (1, 10**8, True),
     "min_tolerance": (0.0, 1e9, False),
+    "days": (1, 10**4, True),
 }
 
 
@@ -247,7 +248,9 @@ def _calibrate_into(cfg: DictConfig, out: Path, overrides: list[str]) -> int:
         f"{s['particles']} posterior particles from {s['simulated_in_fit']:,} simulations in "
         f"{s['seconds']:.1f} s ({s['episodes_per_second']:,.0f} episodes/s); P(exact match) "
         f"{s['prior']['p_exact']['estimate']:.3%} under the prior, "
-        f"{s['posterior']['p_exact']['estimate']:.3%} under the posterior"
+        f"{s['posterior']['p_exact']['estimate']:.3%} under the posterior; within one rung "
+        f"every day {s['prior']['p_within_one_rung']['estimate']:.3%} and "
+        f"{s['posterior']['p_within_one_rung']['estimate']:.3%}"
     )
     print(f"Calibration directory: {path.resolve()}")
     print(f"Report: {(path / 'calibration.html').resolve()}")

@@ -1,24 +1,28 @@
 """Pattern features of an episode: what a crisis looked like, comparable across episodes.
 
-One episode differs from another in length (4 to 27 coded days), in who struck first and in
-how well each day is sourced, so a fit across episodes compares *patterns*, computed the same
-way from the observed paths (``seeds/``) and from simulated ones. With V the victim's channel
-toward the adversary and A the adversary's toward the victim, over days 1..D-1 (day 0 is the
-forced trigger) of an episode of D coded days:
+Episodes differ in who struck first and in how well each day is sourced, so a fit across
+episodes compares *patterns*, computed the same way from the observed episodes (``seeds/``)
+and from simulated ones, over a horizon fixed in advance: days 1..H after the trigger, H =
+:data:`HORIZON` = 30, never the coded length (where a coder judged a crisis over is an
+outcome). With V the victim's acts toward the adversary's side and A the adversary's toward
+the victim's (day 0 is the forced trigger):
 
 - ``first_force_victim`` / ``first_force_adversary``: the first day the side used force
-  (a strike on militants or on state forces, or sustained conflict); D if it did not
-  (censored at the end of the coding);
+  (a strike on militants or on state forces, or sustained conflict); H + 1 if not by day H;
 - ``answer_victim`` / ``answer_adversary``: the type of that first force, 0 none, 1 bases
-  (``strike_militants``), 2 state forces (``strike_state`` or ``sustained_conflict``);
+  (``strike_militants``), 2 state forces (``strike_state`` or ``sustained_conflict``); read
+  from the day's first act of force;
 - ``peak``: the highest position on the states' axis reached by either side;
 - ``force_days``: days on which either side used force;
 - ``first_conciliatory``: the first day either side made a conciliatory act (a rung below
-  ``none``: an agreement, a ceasefire declaration, easing a measure...), D if none.
+  ``none``: an agreement, a ceasefire declaration, easing a measure...), H + 1 if none.
 
-Timing is compared within a window of ``window(D) = max(1, round(D / 7))`` days, a day per
-week of coding: the sources' own uncertainty about dates (``day_alternatives``) is a day or
-two, and grows with the length of a crisis.
+Observed episodes are read from *every act* of an actor-day (:func:`act_features`), so a
+conciliatory act made on a day of force counts; the model takes one rung per channel and day,
+so simulated episodes are read from their paths (:func:`features`).
+
+Timing is compared within a fixed window of :data:`WINDOW` days: the sources' own
+uncertainty about dates (``day_alternatives``) is a day or two.
 
 The definitions, the weights of :func:`episode_distance` and the pattern of
 :func:`pattern_match` were fixed before any leave-one-out fold was run
@@ -46,6 +50,11 @@ FEATURES = (
 #: Features compared as times (within the window); the others are compared exactly.
 TIMING = ("first_force_victim", "first_force_adversary", "force_days", "first_conciliatory")
 
+#: Days after the trigger every feature is read at, fixed in advance (docs/validation.md).
+HORIZON = 30
+#: Timing window (days), fixed in advance.
+WINDOW = 3
+
 #: Weights of the distance terms: each term is about 1 for a clear miss (a timing off by one
 #: window, the wrong kind of answer, a peak two positions off), and capped at CAP so one
 #: wildly wrong feature cannot outweigh all the others. Conciliatory acts weigh half: their
@@ -66,8 +75,9 @@ PEAK_SCALE, DAILY_SCALE = 2.0, 4.0
 
 
 def window(days: int) -> int:
-    """Timing window (days) of an episode of ``days`` coded days: a day per week of coding."""
-    return max(1, round(days / 7))
+    """Timing window (days): :data:`WINDOW`, whatever the length (``days`` is not read)."""
+    del days
+    return WINDOW
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,43 @@ def features(rungs: np.ndarray, coding: Coding) -> dict[str, np.ndarray]:
     return {k: out[k].astype(np.int64) for k in FEATURES}
 
 
+def act_features(acts: tuple[list[list[int]], list[list[int]]], coding: Coding) -> dict[str, int]:
+    """Pattern features of an observed episode from every act of each actor-day.
+
+    Args:
+        acts: V's then A's acts per day 0..D-1 (:meth:`sim.timeline.Timeline.acts`), D - 1
+            being the horizon.
+        coding: The ladder's coding.
+
+    Returns:
+        Feature name -> value, defined as :func:`features` but reading all acts of a day: a
+        conciliatory act on a day of force counts, and an answer's type is that of the day's
+        first act of force.
+    """
+    days = len(acts[0])
+    out: dict[str, int] = {}
+    force_any = [False] * days
+    calm = days
+    peak = int(coding.position[coding.none])
+    for side, name in enumerate(("victim", "adversary")):
+        first, answer = days, 0
+        for d in range(1, days):
+            today = acts[side][d]
+            force = [r for r in today if r >= coding.force]
+            if force:
+                force_any[d] = True
+                if first == days:
+                    first, answer = d, 2 if force[0] >= coding.state_force else 1
+            if any(r < coding.none for r in today):
+                calm = min(calm, d)
+            peak = max([peak, *(int(coding.position[r]) for r in today)])
+        out[f"first_force_{name}"], out[f"answer_{name}"] = first, answer
+    out["peak"] = peak
+    out["force_days"] = sum(force_any)
+    out["first_conciliatory"] = calm
+    return {k: out[k] for k in FEATURES}
+
+
 @dataclass(frozen=True)
 class EpisodeTarget:
     """One episode's observed pattern, in model terms.
@@ -126,7 +173,8 @@ class EpisodeTarget:
         name: Episode name.
         days: Coded days D.
         rungs: (2, D) observed ladder indices of V and A.
-        observed: Feature -> observed value.
+        observed: Feature -> observed value (read from every act where the episode gives
+            them, :func:`act_features`).
         sourced: (D,) days whose timing is well sourced (day 0 excluded).
         coding: The ladder's coding.
     """
@@ -145,30 +193,40 @@ class EpisodeTarget:
 
 
 def target_from_paths(
-    name: str, rungs: np.ndarray, sourced: np.ndarray, coding: Coding
+    name: str,
+    rungs: np.ndarray,
+    sourced: np.ndarray,
+    coding: Coding,
+    observed: dict[str, int] | None = None,
 ) -> EpisodeTarget:
-    """A target from observed (or synthetic) paths, shape (2, D)."""
+    """A target from observed (or synthetic) paths, shape (2, D).
+
+    ``observed`` gives the features where they were read from the acts; by default they are
+    read from the paths.
+    """
     rungs = np.asarray(rungs, dtype=np.int64)
-    obs = {k: int(v[0]) for k, v in features(rungs[:, :, None], coding).items()}
+    obs = observed or {k: int(v[0]) for k, v in features(rungs[:, :, None], coding).items()}
     return EpisodeTarget(name, rungs.shape[1], rungs, obs, np.asarray(sourced, bool), coding)
 
 
-def well_sourced_days(t: Timeline, sides: tuple[str, str]) -> np.ndarray:
-    """Days 1..D-1 on which neither side's dating is in doubt.
+def well_sourced_days(t: Timeline, sides: tuple[str, str], days: int | None = None) -> np.ndarray:
+    """Days 1..days-1 on which neither side's dating is in doubt.
 
     A day is in doubt when an act of one side toward the other (not a domestic step) on it is
     of medium or low confidence or has alternative days, or when such an act of another day
     gives it as an alternative. Days without events count as sourced: the coding covers every
-    day, and an empty day was read as one without acts.
+    day, and an empty day was read as one without acts. Days past the coding are not sourced.
     """
-    ok = np.ones(t.observed_days, dtype=bool)
-    ok[0] = False
+    n = t.observed_days if days is None else days
+    coded = min(n, t.observed_days)
+    ok = np.zeros(n, dtype=bool)
+    ok[1:coded] = True
     for e in t.events:
-        if e.domestic or e.actor not in sides or e.day >= t.observed_days:
+        if e.domestic or e.actor not in sides or e.day >= coded:
             continue
         if e.confidence != "high" or e.day_alternatives:
             for d in (e.day, *e.day_alternatives):
-                if 0 <= d < t.observed_days:
+                if 0 <= d < coded:
                     ok[d] = False
     return ok
 

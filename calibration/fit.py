@@ -9,6 +9,7 @@ counter-based random numbers.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -93,7 +94,10 @@ _TARGETS: dict[tuple[str, tuple[tuple[str, str], ...]], Targets] = {}
 
 def targets_of(model: EscalationModel, timeline: Timeline) -> Targets:
     """Targets for a model's roster and episode (built once per episode and channels)."""
-    key = (timeline.name, tuple((c.actor, c.target) for c in model.channels))
+    key = (
+        f"{timeline.name}:{timeline.observed_days}",
+        tuple((c.actor, c.target) for c in model.channels),
+    )
     if key not in _TARGETS:
         _TARGETS[key] = build_targets(model, timeline)
     return _TARGETS[key]
@@ -183,6 +187,10 @@ def calibrate(
     import time
 
     timeline = episode_timeline(base)
+    # The days fitted are a setting fixed in advance (the reference exchange: days 0-3), not
+    # the coded length, which runs to a horizon of 30 days.
+    days = min(int(cfg.get("days", timeline.observed_days)), timeline.observed_days)
+    timeline = dataclasses.replace(timeline, observed_days=days)
     prior = prior_from_config(cast_priors(cfg["priors"], base))
     seed = int(cfg.get("seed", 1))
     sim = ModelSimulator(base, prior, seed, timeline)
@@ -278,7 +286,9 @@ def calibrated_yaml(median: Mapping[str, float | int], summary: Mapping[str, Any
                 f"Fitted to {summary['episode']['title']} (seeds/{summary['episode']['name']}/): "
                 "P(exact match) "
                 f"{summary['posterior']['p_exact']['estimate']:.2%} under the posterior against "
-                f"{summary['prior']['p_exact']['estimate']:.2%} under the prior."
+                f"{summary['prior']['p_exact']['estimate']:.2%} under the prior; P(within one "
+                f"rung every day) {summary['posterior']['p_within_one_rung']['estimate']:.2%} "
+                f"against {summary['prior']['p_within_one_rung']['estimate']:.2%}."
             ),
         }
     }

@@ -1,7 +1,8 @@
 """Several episodes at once: the episodes of a joint fit and the simulator that scores them.
 
 Every particle is simulated on every episode, one vectorised model call per episode and
-batch (particle i is replicate i), each over the episode's observed days only. Parameters are
+batch (particle i is replicate i), each over the horizon fixed in advance (days 0..H,
+:data:`features.HORIZON`), never over the coded length. Parameters are
 keyed by role (``by_role.victim.prep_days``...), so one particle means the same behaviour in
 every episode: the victim of the Uri attack and the victim of the Damascus strike share it. A
 role an episode does not cast is left out of that episode's run.
@@ -25,8 +26,10 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 from sim.calibration.features import (
+    HORIZON,
     Coding,
     EpisodeTarget,
+    act_features,
     episode_distance,
     features,
     target_from_paths,
@@ -64,7 +67,7 @@ class Episode:
 
     @property
     def days(self) -> int:
-        """Days simulated: the observed ones."""
+        """Days simulated: day 0 and the horizon's days."""
         return self.target.days
 
 
@@ -92,8 +95,18 @@ def episode_names(value: Any) -> list[str]:
     return out
 
 
-def load_episode(name: str, scenario: str, overrides: Sequence[str] = ()) -> Episode:
+def side_groups(graph: Any, state: str) -> list[str]:
+    """Militant groups on ``state``'s side: those it hosts and those it sponsors."""
+    return sorted({*rel.hosted_by(graph, state), *rel.sponsored_by(graph, state)})
+
+
+def load_episode(
+    name: str, scenario: str, overrides: Sequence[str] = (), horizon: int = HORIZON
+) -> Episode:
     """Compose episode ``name`` under ``scenario`` and read its observed pattern.
+
+    The episode is simulated for days 0..``horizon`` whatever its coded length; the observed
+    pattern is read from every act of each actor-day over the same days.
 
     Raises:
         ConfigError: If the config does not compose or is invalid.
@@ -106,7 +119,7 @@ def load_episode(name: str, scenario: str, overrides: Sequence[str] = ()) -> Epi
     t = load_timeline(name)
     base["simulation"] = {
         **base["simulation"],
-        "days": t.observed_days,
+        "days": horizon + 1,
         "replicates": 1,
         "write_events": False,
     }
@@ -117,12 +130,19 @@ def load_episode(name: str, scenario: str, overrides: Sequence[str] = ()) -> Epi
     v = model.channel_for(victim, adversary)
     a = model.channel_for(adversary, victim)
     lad = model.ladder
+    sides = ((victim, adversary), (adversary, victim))
+    groups = {y: side_groups(model.graph, y) for _, y in sides}
     rows = [
-        [lad.index[r] for r in t.path(lad, x, y, rel.hosted_by(model.graph, y))]
-        for x, y in ((victim, adversary), (adversary, victim))
+        [lad.index[r] for r in t.path(lad, x, y, groups[y], days=horizon + 1)] for x, y in sides
     ]
+    coding = Coding.of(lad)
+    acts = tuple(t.acts(lad, x, y, groups[y], days=horizon + 1) for x, y in sides)
     target = target_from_paths(
-        name, np.array(rows), well_sourced_days(t, (victim, adversary)), Coding.of(lad)
+        name,
+        np.array(rows),
+        well_sourced_days(t, (victim, adversary), horizon + 1),
+        coding,
+        act_features((acts[0], acts[1]), coding),
     )
     roles = (base.get("episode") or {}).get("roles") or {}
     model.dispose()
@@ -137,11 +157,11 @@ def load_episode(name: str, scenario: str, overrides: Sequence[str] = ()) -> Epi
 
 
 def load_episodes(
-    names: Sequence[str], scenario: str, overrides: Sequence[str] = ()
+    names: Sequence[str], scenario: str, overrides: Sequence[str] = (), horizon: int = HORIZON
 ) -> list[Episode]:
-    """The episodes of a joint fit, shortest first (the order of early rejection)."""
-    eps = [load_episode(n, scenario, overrides) for n in names]
-    return sorted(eps, key=lambda e: (e.days, e.name))
+    """The episodes of a joint fit, in name order (all are simulated over the same days)."""
+    eps = [load_episode(n, scenario, overrides, horizon) for n in names]
+    return sorted(eps, key=lambda e: e.name)
 
 
 @dataclass

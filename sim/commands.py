@@ -241,13 +241,13 @@ def calibrate(argv: list[str]) -> int:
 
 
 def validate(argv: list[str]) -> int:
-    """``escalation validate [OVERRIDES...] [launcher=local|slurm]``: leave one episode out.
+    """``escalation validate [OVERRIDES...] [launcher=local|slurm]``: the scorecard.
 
     ``launcher=slurm`` runs each fold as a task of one SLURM job array, with the settings
     of the package's ``hydra/launcher=slurm`` preset (docs/cluster.md), as sweeps do;
     ``launcher=local`` (the default) runs them on local worker processes.
     """
-    from sim.calibration.validate import main
+    from sim.validation.command import main
 
     rest = [a for a in argv if not a.startswith("launcher=")]
     chosen = [a.split("=", 1)[1] for a in argv if a.startswith("launcher=")]
@@ -263,8 +263,8 @@ def _slurm_folds(jobs: list[Any], folders: list[Path]) -> list[Any]:
     """Run validation folds as one SLURM job array (the package's slurm preset)."""
     from importlib import resources
 
-    from sim.calibration.validate import run_fold
     from sim.sweep.pools import Submission, pool_from_config
+    from sim.validation.folds import run_fold
     from sim.yamlfiles import load_yaml
 
     preset = load_yaml(

@@ -294,10 +294,14 @@ def observed_paths(settings: Settings, model: EscalationModel) -> dict[str, list
         if None not in dyad and {c.actor, c.target} != dyad:
             continue
         if c.actor in named and c.target in named:
-            hosted = rel.hosted_by(model.graph, c.target)
+            groups = {
+                *rel.hosted_by(model.graph, c.target),
+                *rel.sponsored_by(model.graph, c.target),
+            }
+            # The coded days the run covers (the coding runs to a 30-day horizon).
             out[f"{c.actor}->{c.target}"] = timeline.path(
-                settings.ladder, c.actor, c.target, hosted
-            )
+                settings.ladder, c.actor, c.target, sorted(groups)
+            )[: model.days]
     return out
 
 

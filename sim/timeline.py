@@ -79,6 +79,8 @@ class Timeline:
         labels: Actor id -> display name.
         roles: Role -> actor id (or None where the episode casts no one).
         sources: Source id -> its entry in ``sources.yaml``.
+        roster: Relation key of the episode config -> the sources, dated before day 0,
+            that put it in (``sources.yaml``'s ``roster``; ``seeds/README.md``).
         raw: The parsed timeline file.
     """
 
@@ -91,6 +93,7 @@ class Timeline:
     labels: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str | None] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    roster: dict[str, tuple[str, ...]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -138,6 +141,47 @@ class Timeline:
                     f"{suggest(e.action, ladder.names)}"
                 )
 
+    def acts(
+        self,
+        ladder: Ladder,
+        actor: str,
+        opponent: str,
+        groups: Iterable[str] = (),
+        include_low_confidence: bool = False,
+        days: int | None = None,
+    ) -> list[list[int]]:
+        """Every act of ``actor`` toward ``opponent``'s side, per day, in file order.
+
+        An act counts toward the opponent's side when it targets the opponent, one of
+        ``groups`` (the militant groups the opponent hosts or sponsors) or anything on the
+        opponent's territory. Domestic steps are left out, and so are low-confidence events
+        unless asked for.
+
+        Args:
+            ladder: The ladder (rung names to indices).
+            actor: Acting actor id.
+            opponent: The other state (or, for a mediator, a watched state).
+            groups: Militant groups on the opponent's side.
+            include_low_confidence: Also count events marked ``confidence: low``.
+            days: Days to read (default the coded ones); days past the coding are empty.
+
+        Returns:
+            One list per day 0..days-1 of ladder indices, in the order of the file (the
+            coding rules list a day's acts in the order they happened).
+        """
+        targets = {opponent, *groups}
+        out: list[list[int]] = [[] for _ in range(self.observed_days if days is None else days)]
+        for e in self.events:
+            if (
+                e.day < min(len(out), self.observed_days)
+                and e.actor == actor
+                and not e.domestic
+                and (include_low_confidence or e.confidence != "low")
+                and (e.target in targets or e.territory == opponent)
+            ):
+                out[e.day].append(ladder.index[e.action])
+        return out
+
     def path(
         self,
         ladder: Ladder,
@@ -145,32 +189,16 @@ class Timeline:
         opponent: str,
         hosted: Iterable[str] = (),
         include_low_confidence: bool = False,
+        days: int | None = None,
     ) -> list[str]:
-        """Observed rung per day of ``actor`` toward ``opponent`` (or groups on its soil).
+        """Observed rung per day of ``actor`` toward ``opponent`` (or groups on its side).
 
-        On a day with several actions the most escalatory one counts; on a day
-        with only cooperative ones, the most cooperative; else ``none``.
-
-        Args:
-            ladder: The ladder (to order rungs).
-            actor: Acting actor id.
-            opponent: The other state (or, for a mediator, any watched state).
-            hosted: Militant groups on the opponent's soil.
-            include_low_confidence: Also count events marked ``confidence: low``.
+        On a day with several acts the most escalatory one counts; on a day with only
+        cooperative ones, the most cooperative; else ``none``. Arguments as :meth:`acts`.
         """
         none = ladder.rung_of("none")
-        targets = {opponent, *hosted}
         out = []
-        for day in range(self.observed_days):
-            rungs = [
-                ladder.index[e.action]
-                for e in self.events
-                if e.day == day
-                and e.actor == actor
-                and not e.domestic
-                and (include_low_confidence or e.confidence != "low")
-                and (e.target in targets or e.territory == opponent)
-            ]
+        for rungs in self.acts(ladder, actor, opponent, hosted, include_low_confidence, days):
             hostile = [r for r in rungs if r > none]
             friendly = [r for r in rungs if r < none]
             pick = max(hostile) if hostile else (min(friendly) if friendly else none)
@@ -239,11 +267,9 @@ def _load(path: Path, name: str | None = None) -> Timeline:
     name = name or str(raw.get("episode") or path.parent.name)
     where = f"seeds/{name}/timeline.yaml"
     sources_file = path.with_name("sources.yaml")
-    sources = (
-        _sources(load_yaml(sources_file), f"seeds/{name}/sources.yaml")
-        if (sources_file.is_file())
-        else {}
-    )
+    sources_raw = load_yaml(sources_file) if sources_file.is_file() else {}
+    sources = _sources(sources_raw, f"seeds/{name}/sources.yaml") if sources_raw else {}
+    roster = _roster(sources_raw.get("roster"), sources, f"seeds/{name}/sources.yaml")
     try:
         day0 = raw["day0"]
         day0 = day0 if isinstance(day0, dt.date) else dt.date.fromisoformat(str(day0))
@@ -274,6 +300,7 @@ def _load(path: Path, name: str | None = None) -> Timeline:
         labels=labels,
         roles=roles,
         sources=sources,
+        roster=roster,
         raw=raw,
     )
     if kinds:
@@ -333,6 +360,31 @@ def _sources(raw: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
             if not str(s["url"]).startswith(("https://", "http://")):
                 raise ConfigError(f"{where}: sources[{i}] ({sid}).url: not a web address")
         out[str(sid)] = s
+    return out
+
+
+def _roster(value: Any, sources: dict[str, Any], where: str) -> dict[str, tuple[str, ...]]:
+    """``roster``: which sources put each relation of the episode config in (may be absent)."""
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: roster must be a list of {{relation, sources, note}}")
+    out: dict[str, tuple[str, ...]] = {}
+    for i, r in enumerate(value):
+        if not isinstance(r, dict) or not r.get("relation"):
+            raise ConfigError(f"{where}: roster[{i}]: expected a mapping with a relation")
+        cited = tuple(str(x) for x in r.get("sources") or ())
+        if not cited:
+            raise ConfigError(f"{where}: roster[{i}].sources: cite at least one source")
+        for c in cited:
+            if c not in sources:
+                raise ConfigError(
+                    f"{where}: roster[{i}].sources: unknown source {c!r}{suggest(c, list(sources))}"
+                )
+        key = str(r["relation"])
+        if key in out:
+            raise ConfigError(f"{where}: roster[{i}].relation: {key!r} given twice")
+        out[key] = cited
     return out
 
 

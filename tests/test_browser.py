@@ -163,3 +163,40 @@ def test_shared_plotly_js_renders_offline(browser, tmp_path: Path) -> None:  # t
     assert plots and all(plots)
     assert not errors and not requests, (errors, requests)
     page.close()
+
+
+def test_validation_report_renders_offline_in_words(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The scorecard's page: every plot drawn, no console error, features named in words."""
+    from sim.calibration.joint import load_episodes
+    from sim.validation.command import validate
+    from sim.validation.features import FEATURES, LABELS
+
+    cfg = compose_config(
+        "crisis_mechanisms",
+        [
+            "+calibration=joint",
+            "calibration.population=40",
+            "calibration.generations=2",
+            "calibration.max_moves=2",
+            "calibration.batch=1000",
+        ],
+    )
+    calib = dict(cfg.calibration)
+    calib["priors"] = dict(calib["priors"])
+    calib["validation"] = {"draws": 300, "seeds": 2}
+    episodes = load_episodes(["iran_pakistan_2024", "us_iran_2020"], "crisis_mechanisms")
+    validate(calib, episodes, tmp_path / "v", progress=False)
+    page, errors, requests = _open(browser, tmp_path / "v" / "validation.html")
+    plots = page.eval_on_selector_all(
+        ".plotly-graph-div",
+        "els => els.map(e => ({rendered: e.classList.contains('js-plotly-plot') "
+        "&& !!e.querySelector('.main-svg'), traces: (e.data || []).length}))",
+    )
+    assert len(plots) == 2 + 2  # skill heatmap, reliability, one per fold
+    assert all(p["rendered"] and p["traces"] > 0 for p in plots), plots
+    assert not errors, errors
+    assert not requests, requests[:3]
+    text = page.inner_text("body")
+    assert all(LABELS[k] in text for k in FEATURES)
+    assert not any(k in text for k in FEATURES), "a feature shown by its code"
+    page.close()

@@ -48,12 +48,12 @@ def test_outputs(calibrated: Path) -> None:
 
 def test_posterior_fits_far_better_than_the_prior(calibrated: Path) -> None:
     s = json.loads((calibrated / "calibration.json").read_text())
+    # The exact four-day sequence is out of the model's reach since Iran's statement of day 1
+    # was coded (the model's Iran never makes one that day): docs/calibration.md.
     prior, post = s["prior"]["p_exact"]["estimate"], s["posterior"]["p_exact"]["estimate"]
-    assert post >= 10 * prior > 0
-    assert (
-        s["posterior"]["p_within_one_rung"]["estimate"]
-        > s["prior"]["p_within_one_rung"]["estimate"]
-    )
+    assert post >= prior
+    near = s["prior"]["p_within_one_rung"]["estimate"]
+    assert s["posterior"]["p_within_one_rung"]["estimate"] > 3 * near > 0
     # The strongly identified parameters: both states' daily climb (see docs/calibration.md).
     assert s["marginals"]["by_role.adversary.max_step"]["sd"] < 0.5
 

@@ -144,5 +144,5 @@ def test_episodes_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(library()) == 5
     for name in library():
         assert f"\n{name}  " in f"\n{out}" and f"escalation run episode={name}" in out
-    assert "2024-01-16 to 2024-01-19: 4 observed days" in out
+    assert "2024-01-16 to 2024-02-15: 31 observed days" in out
     assert "roles: victim = Iran, adversary = Pakistan, mediator = China" in out

@@ -4,7 +4,7 @@ y_k ~ N(theta, 1), k = 1..4, theta ~ U(0, 10), fitted on the mean of the four dr
 sampler of the joint fit (ABC-SMC with MCMC moves) must cover the truth at close to the
 nominal rate; a broken one (no MCMC moves: populations only resampled, so they collapse onto
 a few particles) must fail the same bounds. The engine-scale check is
-benchmarks/bench_coverage.py.
+benchmarks/bench_sbc.py (the shipped problem).
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ import pytest
 from sim.calibration.command import run_calibration
 from sim.calibration.features import Coding, features, pattern_match, target_from_paths
 from sim.calibration.joint import JointSimulator, load_episodes
-from sim.calibration.validate import validate
 
 from sim.config import apply_overlay, compose_config
 from sim.errors import ConfigError
 from sim.settings import Settings
+from sim.validation.command import validate
 
 BIN = Path(sys.executable).with_name("escalation")
 TINY = [
@@ -58,12 +58,14 @@ def test_features_read_timing_type_peak_and_conciliation(episodes) -> None:
 
 def test_observed_patterns_come_from_the_seeds(episodes) -> None:
     ip = {e.name: e for e in episodes}["iran_pakistan_2024"].target
-    # Pakistan's strike on the bases on day 2, Iran no force after the trigger, agreement day 3.
+    # Pakistan's strike on the bases on day 2, Iran no force after the trigger within the
+    # 30-day horizon, and a conciliatory act (Iran's foreign minister's call) on day 1.
     assert ip.observed["first_force_adversary"] == 2 and ip.observed["answer_adversary"] == 1
-    assert ip.observed["first_force_victim"] == ip.days and ip.observed["first_conciliatory"] == 3
+    assert ip.days == 31 and ip.observed["first_force_victim"] == 31
+    assert ip.observed["first_conciliatory"] == 1
     ui = {e.name: e for e in episodes}["us_iran_2020"].target
     assert ui.observed["answer_adversary"] == 2  # Iran's missiles on the bases hosting US forces
-    assert ui.window == 2 and ui.sourced.any() and not ui.sourced[0]
+    assert ui.window == 3 and ui.sourced.any() and not ui.sourced[0]
     m = pattern_match({k: np.array([v]) for k, v in ip.observed.items()}, ip)
     assert m["all"][0]
 
@@ -114,14 +116,19 @@ def test_validate_leaves_one_out(episodes, tmp_path: Path) -> None:
     cfg = compose_config("crisis_mechanisms", TINY)
     calib = dict(cfg.calibration)
     calib["priors"] = dict(calib["priors"])
-    calib["validation"] = {"draws": 500, "folds": ["us_iran_2020"]}
+    calib["validation"] = {"draws": 500, "folds": ["us_iran_2020"], "seeds": 2}
     s = validate(calib, episodes, tmp_path / "v", progress=False)
     (fold,) = s["folds"]
     assert fold["episode"] == "us_iran_2020" and fold["trained_on"] == ["iran_pakistan_2024"]
     for k in ("p_pattern_posterior", "p_pattern_prior", "p_pattern_null"):
         assert 0.0 <= fold[k] <= 1.0
-    assert fold["pattern_null"]["lower"] <= fold["p_pattern_null"] <= fold["pattern_null"]["upper"]
-    assert set(fold["features_prior"]) >= {"first_force_victim", "answer_adversary"}
+    forecasters = {"posterior", "prior", "null", "base_rates", "analog", "markov", "persistence"}
+    assert set(fold["scores"]) == set(fold["mc_error"]) == forecasters
+    assert fold["scores"]["posterior"]["pattern"]["log"] >= np.log(1e-3)
+    assert len(fold["fits"]) == 2 and fold["mc_error"]["base_rates"]["pattern"]["log"] == 0.0
+    assert s["horizon_days"] == 30 and set(s["summary"]["mean_pattern_log_score"]) == forecasters
+    doc = json.loads((tmp_path / "v" / "validation.json").read_text())
+    assert doc["folds"][0]["p_pattern_posterior"] == fold["p_pattern_posterior"]
     assert (tmp_path / "v" / "validation.html").is_file()
     with pytest.raises(ConfigError, match="folds"):
         validate({**calib, "validation": {"folds": ["nope"]}}, episodes, tmp_path / "w")
@@ -193,10 +200,13 @@ def test_cli_validate_keeps_to_the_folder_rules(tmp_path: Path) -> None:
 
 def test_synthetic_targets_match_their_own_paths(episodes) -> None:
     ep = episodes[1]
-    t = target_from_paths(
-        ep.name, ep.target.rungs, ep.target.sourced, Coding(*vars(ep.target.coding).values())
-    )
-    assert t.observed == ep.target.observed
+    coding = Coding(*vars(ep.target.coding).values())
+    t = target_from_paths(ep.name, ep.target.rungs, ep.target.sourced, coding)
+    from_paths = {k: int(v[0]) for k, v in features(ep.target.rungs[:, :, None], coding).items()}
+    assert t.observed == from_paths
+    # The observed episode's own features read every act: a conciliatory act on a day of
+    # force counts, which the daily path (its most escalatory act) hides.
+    assert ep.target.observed["first_conciliatory"] <= from_paths["first_conciliatory"]
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,7 @@ def test_proxy_attacks_count_against_the_sponsor() -> None:
     """A sponsored group's attack is a provocation by its sponsor, at the edge's weight."""
     sponsor = (
         "episode=us_iran_2020",
-        "relations.iran_hosts_kataib_hezbollah=null",
+        "relations.iran_sponsors_kataib_hezbollah=null",
         "+relations.iran_sponsors_kh={source: iran, target: kataib_hezbollah, type: sponsors}",
     )
     m = model(*sponsor, days=2, n=20)

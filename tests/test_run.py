@@ -68,7 +68,7 @@ def test_run_directory(run_dir: Path) -> None:
     html = (run_dir / "report.html").read_text()
     assert (
         html.count('class="plotly-graph-div"') >= 4
-        and "observed (2024-01-16 to 2024-01-19)" in html
+        and "observed (2024-01-16 to 2024-02-15)" in html
     )
 
 

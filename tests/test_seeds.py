@@ -47,6 +47,7 @@ def test_timeline_matches_its_schema_and_sources(name: str, ladder: Ladder) -> N
     cited |= {s for c in t.raw.get("context") or [] for s in c.get("sources") or []}
     for d in t.raw.get("disagreements") or []:
         cited |= {s for p in d.get("positions") or [] for s in p.get("sources") or []}
+    cited |= {s for sources in t.roster.values() for s in sources}
     assert cited <= set(t.sources), sorted(cited - set(t.sources))
     assert cited == set(t.sources), f"listed, never cited: {sorted(set(t.sources) - cited)}"
     for e in t.events:
@@ -65,7 +66,36 @@ def test_timeline_matches_its_schema_and_sources(name: str, ladder: Ladder) -> N
     assert any(e.day == 0 and e.action in force for e in t.events)
 
 
-@pytest.mark.parametrize("name", EPISODES)
+@pytest.mark.parametrize("name", library())
+def test_roster_relations_cite_sources_dated_before_day0(name: str) -> None:
+    """Every relation of the episode config is put in by reports published before day 0."""
+    cfg = compose_config("baseline", [f"episode={name}"])
+    t = load_timeline(name)
+    relations = set(cfg.relations)
+    assert relations == set(t.roster), (
+        f"relations without a roster entry: {sorted(relations - set(t.roster))}; "
+        f"roster entries for no relation: {sorted(set(t.roster) - relations)}"
+    )
+    for key, sources in t.roster.items():
+        for sid in sources:
+            date = t.sources[sid].get("date")
+            assert isinstance(date, dt.date), f"{key}: {sid} has no publication date"
+            assert date < t.day0, f"{key}: {sid} is dated {date}, not before day 0 ({t.day0})"
+
+
+def test_a_roster_citing_an_unknown_source_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "ep"
+    folder.mkdir()
+    for f in ("timeline.yaml", "sources.yaml"):
+        (folder / f).write_text((SEEDS / "us_iran_2020" / f).read_text())
+    doc = yaml.safe_load((folder / "sources.yaml").read_text())
+    doc["roster"] = [{"relation": "rivalry", "sources": ["no_such_report"]}]
+    (folder / "sources.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConfigError, match=r"roster.*no_such_report"):
+        load_timeline(folder / "timeline.yaml")
+
+
+@pytest.mark.parametrize("name", (*EPISODES, REFERENCE))
 def test_facts_are_paraphrased_not_copied_from_web_sources(name: str) -> None:
     """No run of 8 words of a report read while coding appears in the episode's files."""
     fp = SEEDS / name / "fingerprints.json"
@@ -109,20 +139,24 @@ def test_the_fingerprint_check_catches_a_copied_sentence() -> None:
 
 def test_reference_observed_paths(ladder: Ladder) -> None:
     t = load_timeline()
-    assert t.name == REFERENCE and t.day0.isoformat() == "2024-01-16" and t.observed_days == 4
-    assert t.path(ladder, "iran", "pakistan", ["jaish_al_adl"]) == [
+    assert t.name == REFERENCE and t.day0.isoformat() == "2024-01-16" and t.observed_days == 31
+    # The exchange of 16-19 January (days 0-3): Pakistan's Foreign Office threatened on day 1.
+    assert t.path(ladder, "iran", "pakistan", ["jaish_al_adl"])[:4] == [
         "strike_militants",
-        "none",
+        "statement",
         "summon",
         "de_escalate",
     ]
-    assert t.path(ladder, "pakistan", "iran", ["blf_bla"]) == [
+    assert t.path(ladder, "pakistan", "iran", ["blf_bla"])[:4] == [
         "none",
-        "recall_ambassador",
+        "threaten",
         "strike_militants",
         "de_escalate",
     ]
-    assert t.path(ladder, "china", "iran")[2] == "mediate"
+    assert t.path(ladder, "china", "iran")[1:3] == ["appeal", "mediate"]
+    # Ambassadors back on day 10 (26 January): relations restored on both sides.
+    iran = t.acts(ladder, "iran", "pakistan", ["jaish_al_adl"])
+    assert ladder.index["restore_relations"] in iran[10]
     strike = next(e for e in t.events if e.id == "pakistan_strikes_blf_bla")
     assert strike.casualties == (9, 11) and strike.day == 2 and 1 in strike.day_alternatives
     topics = " ".join(d["topic"] for d in t.raw["disagreements"]).lower()

@@ -108,8 +108,8 @@ def active_end(
     """The last day on which anything a chart draws still moves, over several runs.
 
     That is the last change of any drawn quantile of each pair's daily rung, the last
-    observed day and, for charts of agreements, the last day on which more than 0.5% of
-    episodes first agree to de-escalate.
+    observed day with a coded act and, for charts of agreements, the last day on which more
+    than 0.5% of episodes first agree to de-escalate.
     """
     end = 0
     for s in summaries:
@@ -124,7 +124,8 @@ def active_end(
             if busy.size:
                 end = max(end, int(busy[-1]))
         for path in (s.get("observed") or {}).values():
-            end = max(end, len(path) - 1)
+            acted = [d for d, rung in enumerate(path) if rung != "none"]
+            end = max(end, acted[-1] if acted else 0)
     return end
 
 
