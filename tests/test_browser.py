@@ -168,6 +168,7 @@ def test_shared_plotly_js_renders_offline(browser, tmp_path: Path) -> None:  # t
 def test_validation_report_renders_offline_in_words(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The scorecard's page: every plot drawn, no console error, features named in words."""
     from sim.calibration.joint import load_episodes
+
     from sim.validation.command import validate
     from sim.validation.features import FEATURES, LABELS
 

@@ -243,3 +243,14 @@ def test_joint_fit_is_the_same_whatever_the_workers(episodes) -> None:
     a = fit(cfg, episodes, seed=3, workers=1).result.posterior
     b = fit(cfg, episodes, seed=3, workers=2).result.posterior
     assert np.array_equal(a.particles, b.particles) and np.array_equal(a.distances, b.distances)
+
+
+def test_cli_validate_refuses_a_horizon_past_the_coding(tmp_path: Path) -> None:
+    p = subprocess.run(
+        [str(BIN), "validate", "horizon=60", f"out={tmp_path}/v"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert p.returncode == 2 and "horizon" in p.stderr and "day 30" in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "v").exists()

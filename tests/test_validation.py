@@ -18,7 +18,16 @@ from sim.config import compose_config
 from sim.settings import Settings
 from sim.validation import baselines, cases, sbc
 from sim.validation.compare import paired
-from sim.validation.features import FEATURES, TIMING, observed_bins, specs
+from sim.validation.features import (
+    FEATURES,
+    NOMINAL,
+    TIMING,
+    Reading,
+    mediator_features,
+    observed_bins,
+    observed_mediator,
+    specs,
+)
 from sim.validation.folds import simulate
 from sim.validation.scores import FLOOR, Forecast, flatten, from_ensemble, score
 
@@ -76,6 +85,9 @@ def test_censored_timing_is_scored_on_the_bins_past_the_coding() -> None:
     obs = {k: 0 for k in FEATURES} | {k: 31 for k in TIMING}
     b = observed_bins(obs, coded_through=10, horizon=30)
     assert b["first_force_victim"] == (4, 5, 6)  # days 8-14, 15-30, none: the days past 10
+    # The kind read from a censored timing may be any: force may come after the coding.
+    assert b["answer_victim"] == (0, 1, 2) and b["mediator_act"] == (0, 1, 2, 3)
+    assert b["peak"] == (0,) and b["force_days"] == (0,)
     assert observed_bins(obs, coded_through=30, horizon=30)["first_force_victim"] == (6,)
     sp = specs(30)
     fine = {k: sp[k].spread(np.full(sp[k].bins, 1.0 / sp[k].bins)) for k in FEATURES}
@@ -92,11 +104,14 @@ def test_scores_of_a_perfect_and_a_hopeless_forecast() -> None:
     s = score(Forecast(sure, 1.0), sp, bins, obs)
     assert s["pattern"]["log"] == 0.0 and s["sum_log"] == 0.0
     assert all(s[k]["brier"] == 0.0 for k in FEATURES)
+    assert all(s[k]["rps"] == 0.0 for k in FEATURES if k not in NOMINAL)
     assert all(s[k]["crps"] == 0.0 for k in TIMING)
     wrong = {k: np.eye(sp[k].fine)[-1] for k in FEATURES}
     w = score(Forecast(wrong, 0.0), sp, bins, obs)
     assert w["pattern"]["log"] == math.log(FLOOR)
     assert all(w[k]["brier"] == 2.0 for k in FEATURES)
+    # The RPS of a sure forecast in the last bin, the outcome in the first: bins - 1.
+    assert all(w[k]["rps"] == sp[k].bins - 1 for k in FEATURES if k not in NOMINAL)
     # The CRPS of a sure forecast is the distance in days (none by day 30 counts as 31).
     assert w["first_force_victim"]["crps"] == 30.0
 
@@ -143,6 +158,45 @@ def test_the_analog_matches_on_what_was_known_before_day0(library_cases) -> None
     assert by["us_iran_2020"].descriptors["trigger"] == "sponsors"
     assert by["india_pakistan_2016"].descriptors["trigger"] == "hosts"
     assert by["iran_pakistan_2024"].descriptors["border"] is True
+    ip, ui, ind = by["iran_pakistan_2024"], by["us_iran_2020"], by["india_pakistan_2016"]
+    # 2016 shares 2024's border and has a hosted group (2024 was a state's strike: one unit);
+    # 2020 differs in trigger and border (two units), plus the gap in hostility.
+    assert baselines.analog_distance(ip, ind) < baselines.analog_distance(ip, ui)
+    sp = specs(HORIZON)
+    _, near = baselines.analog([ind, ui], ip, sp)
+    assert near == ["india_pakistan_2016"]
+    # Tied analogs share the analog's half evenly.
+    twin = dataclasses.replace(ind, episode=dataclasses.replace(ind.episode, name="twin"))
+    f, near = baselines.analog([ind, twin], ip, sp)
+    assert near == ["india_pakistan_2016", "twin"] and math.isclose(f.fine["peak"].sum(), 1.0)
+
+
+def test_baselines_start_from_the_trigger_alone(library_cases) -> None:
+    """The observed day 0 may hold more than the trigger; no baseline may read it."""
+    ind = {c.name: c for c in library_cases}["india_pakistan_2016"]
+    assert ind.start.tolist() == [1, 1]  # a group's attack: both states start at none
+    assert ind.categories[:, 0].tolist() != [1, 1]  # India's day-0 acts, known only after
+    ip = {c.name: c for c in library_cases}["iran_pakistan_2024"]
+    assert ip.start.tolist() == [4, 1]  # Iran's strike on the bases, Pakistan nothing yet
+    sp = specs(HORIZON)
+    f = baselines.persistence(ind, sp)
+    # Persistence from the trigger alone: nobody uses force, so "none by day 30" is its pick.
+    assert f.fine["first_force_victim"][-1] > 0.9
+
+
+def test_mediator_features_read_days_1_to_h_victim_first(ladder) -> None:
+    reading = Reading.of(ladder)
+    i, none = ladder.index, ladder.rung_of("none")
+    med = np.full((2, 31, 3), none)
+    med[:, 0, :] = i["leverage"]  # day 0 is the trigger's day: never read
+    med[0, 5, 1], med[1, 5, 1] = i["appeal"], i["leverage"]  # both on day 5: the victim's first
+    med[1, 30, 2] = i["mediate"]  # the horizon's last day
+    f = mediator_features(med, reading)
+    assert f["mediator_first"].tolist() == [31, 5, 30]
+    assert f["mediator_act"].tolist() == [0, 1, 2]
+    obs = observed_mediator([(0, i["leverage"]), (5, i["appeal"]), (5, i["leverage"])], 30, reading)
+    assert obs == {"mediator_first": 5, "mediator_act": 1}
+    assert observed_mediator([(31, i["appeal"])], 30, reading)["mediator_act"] == 0
 
 
 def test_the_simulated_horizon_never_reads_the_coded_length(monkeypatch) -> None:
@@ -198,6 +252,29 @@ def test_paired_comparison_states_what_five_folds_can_show() -> None:
     assert c["ci95"][0] > 0 and c["power_t_5pct"] > 0.9
     flat = paired([0.5, -0.5, 0.1, -0.1, 0.0])
     assert flat["p_sign_flip"] == 1.0
+
+
+def test_sbc_criteria_pass_an_exact_posterior_and_fail_the_prior() -> None:
+    """Positive and negative controls on a conjugate problem with a known posterior.
+
+    theta ~ N(0, 1), y ~ N(theta, 1): the posterior is N(y / 2, 1 / 2), sd ratio 0.71.
+    """
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    theta = rng.normal(size=(400, 3))
+    y = theta + rng.normal(size=theta.shape)
+    exact = stats.norm.cdf((theta - y / 2) / math.sqrt(0.5))
+    keys = ["a", "b", "c"]
+    good = sbc.judge(exact, np.full(theta.shape, math.sqrt(0.5)), keys)
+    assert good["passes"], good["criteria"]
+    assert 0.86 <= good["coverage"]["90%"] <= 0.94
+    prior = sbc.judge(stats.norm.cdf(theta), np.ones(theta.shape), keys)
+    assert prior["criteria"]["coverage_90_in_band"] and prior["criteria"]["rank_histograms_uniform"]
+    assert not prior["criteria"]["informative"] and not prior["passes"]
+    # A sampler that is too narrow (sd a quarter of the right one) fails on coverage.
+    narrow = stats.norm.cdf((theta - y / 2) / (math.sqrt(0.5) / 4))
+    assert not sbc.judge(narrow, np.full(theta.shape, 0.18), keys)["passes"]
 
 
 def test_sbc_fails_a_sampler_that_returns_its_prior() -> None:

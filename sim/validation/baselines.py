@@ -12,10 +12,11 @@ Fixed before any fold was run (docs/validation.md, "Baselines"):
   drawn from the training episodes' transitions conditioned on yesterday's own and the
   opponent's categories, smoothed toward the transitions given one's own category alone and
   those toward the overall frequencies (pseudo-count :data:`ALPHA` at each step); paths
-  start from the held-out episode's day 0 (the trigger is known) and read as rungs. The
+  start from the held-out episode's trigger (its actor's category on day 0, ``none`` for the
+  other side: what the model starts from too) and read as rungs. The
   mediator's two features come from the base rates;
-- **persistence**: each side repeats its day-0 category every day and the mediator stays
-  silent; 0.9 on that outcome, 0.1 spread over the bins;
+- **persistence**: each side repeats its day-0 category (from the trigger alone) every day
+  and the mediator stays silent; 0.9 on that outcome, 0.1 spread over the bins;
 - **random null** and **prior** are simulations (:mod:`sim.validation.folds`).
 """
 
@@ -102,7 +103,7 @@ def markov(
     cdf = np.cumsum(transitions(train), axis=2)
     days = test.horizon + 1
     cat = np.empty((2, days, draws), dtype=np.int64)
-    cat[:, 0, :] = test.categories[:, 0][:, None]
+    cat[:, 0, :] = test.start[:, None]
     u = rng.random((days, 2, draws))
     for t in range(1, days):
         for side in (0, 1):
@@ -128,7 +129,7 @@ def persistence(test: Case, sp: dict[str, Spec]) -> Forecast:
     """The persistence forecast (module docstring)."""
     days = test.horizon + 1
     rep = representative(test.reading)
-    rungs = np.repeat(rep[test.categories[:, :1]], days, axis=1)[:, :, None]
+    rungs = np.repeat(rep[test.start[:, None]], days, axis=1)[:, :, None]
     values = features(rungs, test.reading.coding)
     values["peak"] = test.reading.peak_category(values["peak"])
     none = np.full((2, days, 1), test.reading.coding.none)

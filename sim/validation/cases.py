@@ -5,7 +5,8 @@ over days 0..H whatever its coded length) with
 
 - its observed features (every act of an actor-day; :mod:`sim.validation.features`) and the
   bins they fall in;
-- its daily paths as coarse categories (:func:`category`), which the Markov baseline learns;
+- its daily paths as coarse categories (:func:`category`), which the Markov baseline learns,
+  and its day-0 categories from the trigger alone, where the baselines start;
 - descriptors known before day 0 (:func:`descriptors`), which the analog baseline matches on:
   who triggered the crisis (a group or a state), the adversary's tie to the group (hosts,
   sponsors, none), whether the two states share a border, and the starting hostility.
@@ -40,6 +41,8 @@ class Case:
         values: Feature -> observed value.
         bins: Feature -> observed bin(s).
         categories: (2, H+1) daily categories of the victim and the adversary.
+        start: (2,) their categories on day 0 from the trigger alone (what a forecaster
+            knows on day 0; the observed day 0 may hold other acts, which it does not).
         descriptors: What was known before day 0.
         coded_through: Last coded day.
         reading: The ladder's reading.
@@ -51,6 +54,7 @@ class Case:
     values: dict[str, int]
     bins: dict[str, tuple[int, ...]]
     categories: np.ndarray
+    start: np.ndarray
     descriptors: dict[str, Any]
     coded_through: int
     reading: Reading
@@ -124,12 +128,21 @@ def make_case(ep: Episode, horizon: int) -> Case:
     values.update(observed_mediator(med, horizon, reading))
     coded = t.observed_days - 1
     paths = np.asarray(ep.target.rungs)[:, : horizon + 1]
+    if paths.shape[1] != horizon + 1:
+        raise ValueError(f"{ep.name}: loaded for {paths.shape[1] - 1} days, not {horizon}")
+    start = np.ones(2, dtype=np.int64)  # none, but for the trigger's own actor
+    for e in (ep.base.get("events") or {}).values():
+        if int(e.get("day", 0)) == 0 and e.get("actor") in (victim, adversary):
+            side = 0 if e["actor"] == victim else 1
+            cat = int(category(np.array([lad.index[e["rung"]]]), reading)[0])
+            start[side] = max(start[side], cat)
     return Case(
         episode=ep,
         horizon=horizon,
         values=values,
         bins=observed_bins(values, coded, horizon),
         categories=category(paths, reading),
+        start=start,
         descriptors=descriptors(ep),
         coded_through=coded,
         reading=reading,

@@ -25,6 +25,7 @@ from sim.calibration.joint import Episode, episode_names, load_episodes
 from sim.calibration.joint_fit import check_fit
 from sim.errors import ConfigError, exit_status
 from sim.folders import write_text
+from sim.timeline import load_timeline
 from sim.validation.cases import Case, make_case
 from sim.validation.compare import summarise
 from sim.validation.features import HORIZONS
@@ -73,6 +74,21 @@ def plan_folds(cfg: dict[str, Any], names: list[str]) -> dict[str, Any]:
     }
 
 
+def check_coded(names: list[str], horizon: int) -> None:
+    """Refuse a horizon past an episode's coding (its features there would be guesses).
+
+    Raises:
+        ConfigError: Naming the first episode coded short of the horizon.
+    """
+    for name in names:
+        coded = load_timeline(name).observed_days - 1
+        if coded < horizon:
+            raise ConfigError(
+                f"calibration.validation.horizon: {name} is coded to day {coded}, short of "
+                f"the {horizon}-day horizon (seeds/README.md: code it that far first)"
+            )
+
+
 def validate(
     cfg: dict[str, Any],
     episodes: list[Episode],
@@ -95,6 +111,10 @@ def validate(
     """
     names = [e.name for e in episodes]
     plan = plan_folds(cfg, names)
+    check_coded(names, plan["horizon"])
+    bad = [e.name for e in episodes if e.days != plan["horizon"] + 1]
+    if bad:
+        raise ConfigError(f"{bad[0]}: loaded for another horizon than {plan['horizon']} days")
     cases: list[Case] = [make_case(e, plan["horizon"]) for e in episodes]
     seed = int(cfg.get("seed", 1))
     jobs = []
@@ -146,7 +166,8 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
     """``escalation validate [OVERRIDES...] [--overwrite]``: the scorecard.
 
     The overrides are those of ``escalation calibrate``; ``draws=N``, ``seeds=K``,
-    ``horizon=30|60``, ``folds=[a,b]`` and ``seconds_per_fold=S`` set the validation itself,
+    ``horizon=30|60``, ``folds=[a,b]`` and ``seconds_per_fold=S`` (a wall-clock guard on
+    each fit) set the validation itself,
     ``out=DIR`` the output folder (default ``outputs/validation/<time>``), ``workers=N`` the
     processes that run folds. The output folder follows the rules of run and calibration
     folders (:mod:`sim.folders`): one writer at a time, a completion marker written last with
@@ -200,6 +221,7 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
     if not any(o.startswith("simulation.workers") for o in carried):
         workers = 2
     plan = plan_folds(calib, names)
+    check_coded(names, plan["horizon"])
     episodes = load_episodes(names, scenario, carried, horizon=plan["horizon"])
     # Everything is checked before the folder is touched (--overwrite clears it).
     check_joint(cfg)

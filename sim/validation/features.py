@@ -41,6 +41,12 @@ HORIZON = 30
 
 FEATURES = (*PATTERN_FEATURES, "mediator_first", "mediator_act")
 TIMING = ("first_force_victim", "first_force_adversary", "first_conciliatory", "mediator_first")
+#: The kind read from each timing (censored with it).
+KIND_OF = {
+    "first_force_victim": "answer_victim",
+    "first_force_adversary": "answer_adversary",
+    "mediator_first": "mediator_act",
+}
 #: Features read as unordered categories (Brier score); the others are ordered (RPS too).
 NOMINAL = ("answer_victim", "answer_adversary", "mediator_act")
 
@@ -197,8 +203,9 @@ def observed_mediator(
     """The mediator's features from its observed acts.
 
     Args:
-        acts: ``(day, ladder index)`` of every act of the mediator toward either state, in
-            the order of the file.
+        acts: ``(day, ladder index)`` of every act of the mediator toward either state; on a
+            day it acted toward both, its acts toward the victim first (the order
+            :func:`mediator_features` reads simulated days in), each in the order of the file.
         horizon: H.
         reading: The ladder's reading.
     """
@@ -216,8 +223,11 @@ def observed_bins(
     """The bins each observed feature may be in: one, or several where it is censored.
 
     A timing observed as "none" while the coding stops before day H is only known to fall
-    after the coding: every bin holding a day past ``coded_through`` is possible. Counts and
-    kinds read from a short coding are taken as observed (the coding rules code to day H).
+    after the coding: every bin holding a day past ``coded_through`` is possible, and the kind
+    read from that timing (the answer's, the mediator act's) may then be any. Counts and the
+    peak read from a short coding are taken as observed; :mod:`sim.validation.command`
+    refuses a horizon past an episode's coding, so at the default horizon nothing is
+    censored.
     """
     sp = specs(horizon)
     out: dict[str, tuple[int, ...]] = {}
@@ -226,6 +236,9 @@ def observed_bins(
         if k in TIMING and observed[k] > horizon and coded_through < horizon:
             first = int(s.bin_of(np.array([coded_through + 1]))[0])
             out[k] = tuple(range(first, s.bins))
-        else:
+            kind = KIND_OF.get(k)
+            if kind is not None:
+                out[kind] = tuple(range(sp[kind].bins))
+        elif k not in out:
             out[k] = (b,)
     return out

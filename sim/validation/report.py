@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -167,20 +168,20 @@ def tables(summary: dict[str, Any]) -> list[dict[str, Any]]:
             "title": "Paired over folds: the fitted model minus each baseline (nats)",
             "header": [
                 "baseline",
-                "whole pattern: mean [95% bootstrap]",
+                "whole pattern: mean [95% t]",
                 "sign-flip p",
-                "summed features: mean [95%]",
+                "summed features: mean [95% t] [95% bootstrap]",
                 "sign-flip p",
-                "power (t, 5%)",
+                "power to see 0.5 nats (t, 5%)",
             ],
             "rows": [
                 [
                     NAMES[b],
-                    _ci(c["pattern_log"]),
+                    _ci(c["pattern_log"], "ci95_t"),
                     _fmt(c["pattern_log"]["p_sign_flip"], ".3f"),
-                    _ci(c["sum_log"]),
+                    _ci(c["sum_log"], "ci95_t") + " " + _ci(c["sum_log"])[6:],
                     _fmt(c["sum_log"]["p_sign_flip"], ".3f"),
-                    _fmt(c["pattern_log"]["power_t_5pct"], ".2f"),
+                    _fmt(c["sum_log"]["power_t_5pct"], ".2f"),
                 ]
                 for b, c in s["paired_posterior_minus"].items()
             ],
@@ -191,7 +192,7 @@ def tables(summary: dict[str, Any]) -> list[dict[str, Any]]:
             "title": "Hand-set shared values and the folds that saw them",
             "header": ["value", "set in", "from", "seen by"],
             "rows": [
-                [r["value"], r["set_in"], r["from"], ", ".join(r["seen_by"])]
+                [r["value"], r["set_in"], r["from"], ", ".join(r["seen_by"]) or "none"]
                 for r in summary["hand_set"]
             ],
         }
@@ -253,8 +254,11 @@ def fold_figure(fold: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def _ci(c: dict[str, Any]) -> str:
-    return f"{c['mean']:+.2f} [{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}]"
+def _ci(c: dict[str, Any], key: str = "ci95") -> str:
+    lo, hi = c[key]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{c['mean']:+.2f} [–]"
+    return f"{c['mean']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
 
 
 TARGETS = {
@@ -276,6 +280,13 @@ def intro(summary: dict[str, Any]) -> list[str]:
     s = summary["summary"]
     pat = s["mean_pattern_log_score"]
     best = s["best_baseline_on_pattern"]
+    tied = s.get("best_baselines_tied_on_pattern") or [best]
+    best_words = (
+        f"the best baseline, {NAMES[best]}"
+        if len(tied) == 1
+        else f"the best baselines ({len(tied)} tie: {', '.join(NAMES[b] for b in tied)})"
+    )
+    first = next(iter(s["paired_posterior_minus"].values()))["pattern_log"]
     t = s["targets"]
     margin = t["pattern_margin_over_best_baseline"]["reached"]
     return [
@@ -284,7 +295,7 @@ def intro(summary: dict[str, Any]) -> list[str]:
         f"{summary['seeds_per_fold']} fits per fold ({summary['seconds']:.0f} s on "
         f"{summary['workers']} worker(s)).",
         f"On the whole pattern the fitted model scores {pat['posterior']:.2f} nats per episode; "
-        f"the best baseline, {NAMES[best]}, {pat[best]:.2f}: "
+        f"{best_words}, {pat[best]:.2f}: "
         + (
             f"the model is ahead by {margin:.2f} nats."
             if margin > 0
@@ -299,8 +310,13 @@ def intro(summary: dict[str, Any]) -> list[str]:
         f"against base rates on the answers: victim "
         f"{_fmt(t['brier_skill_answers_vs_base_rates']['reached']['victim'])}, adversary "
         f"{_fmt(t['brier_skill_answers_vs_base_rates']['reached']['adversary'])} (target 0.1).",
-        f"With {len(summary['folds'])} folds no paired difference can reach significance at 5% "
-        "(the smallest sign-flip p is 0.0625); read the intervals, not the stars.",
+        f"With {len(summary['folds'])} folds the smallest possible sign-flip p is "
+        f"{first['smallest_possible_p']:.4f}"
+        + (
+            ": no paired difference can reach significance at 5%; read the intervals."
+            if first["smallest_possible_p"] > 0.05
+            else "."
+        ),
     ]
 
 

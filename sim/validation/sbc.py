@@ -60,6 +60,41 @@ def repetition(job: tuple[dict[str, Any], list[Episode], np.ndarray, int, str]) 
     }
 
 
+def judge(u: np.ndarray, ratio: np.ndarray, keys: Sequence[str]) -> dict[str, Any]:
+    """The three criteria (module docstring) on PITs and sd ratios, each (repetitions, D)."""
+    dim = len(keys)
+    cov = coverage(u, keys)
+    counts = np.stack(
+        [
+            np.bincount(
+                np.minimum((u[:, j] * RANK_BINS).astype(int), RANK_BINS - 1),
+                minlength=RANK_BINS,
+            )
+            for j in range(dim)
+        ]
+    )
+    pvals = [float(stats.chisquare(c).pvalue) for c in counts]
+    threshold = ALPHA / dim
+    mean_ratio = float(ratio.mean())
+    criteria = {
+        "coverage_90_in_band": COVERAGE_BAND[0] <= cov["90%"] <= COVERAGE_BAND[1],
+        "rank_histograms_uniform": all(p >= threshold for p in pvals),
+        "informative": mean_ratio <= MAX_SD_RATIO,
+    }
+    return {
+        "repetitions": int(u.shape[0]),
+        "parameters": list(keys),
+        "coverage": dict(cov),
+        "rank_histograms": {k: counts[j].tolist() for j, k in enumerate(keys)},
+        "rank_p_values": dict(zip(keys, pvals, strict=True)),
+        "rank_threshold": threshold,
+        "sd_ratio_by_parameter": dict(zip(keys, ratio.mean(axis=0).tolist(), strict=True)),
+        "mean_sd_ratio": mean_ratio,
+        "criteria": criteria,
+        "passes": all(criteria.values()),
+    }
+
+
 def prior_sd(prior: Prior) -> np.ndarray:
     """The prior's sd per parameter (integer uniforms as their discrete sd)."""
     return np.array([m.frozen.std() for m in prior.marginals])
@@ -96,38 +131,10 @@ def run(
             progress(len(done), repetitions)
     u = np.array([r["pit"] for r in done])
     ratio = np.array([r["sd_ratio"] for r in done])
-    cov = coverage(u, prior.keys)
-    counts = np.stack(
-        [
-            np.bincount(
-                np.minimum((u[:, j] * RANK_BINS).astype(int), RANK_BINS - 1), minlength=RANK_BINS
-            )
-            for j in range(prior.dim)
-        ]
-    )
-    pvals = [float(stats.chisquare(c).pvalue) for c in counts]
-    threshold = ALPHA / prior.dim
-    mean_ratio = float(ratio.mean())
-    in_band = COVERAGE_BAND[0] <= cov["90%"] <= COVERAGE_BAND[1]
-    uniform = all(p >= threshold for p in pvals)
-    informative = mean_ratio <= MAX_SD_RATIO
     return {
         "sampler": sampler,
-        "repetitions": repetitions,
         "population": int(cfg["population"]),
         "episodes": [e.name for e in episodes],
-        "parameters": prior.keys,
-        "coverage": {k: v for k, v in cov.items()},
-        "rank_histograms": {k: counts[j].tolist() for j, k in enumerate(prior.keys)},
-        "rank_p_values": dict(zip(prior.keys, pvals, strict=True)),
-        "rank_threshold": threshold,
-        "sd_ratio_by_parameter": dict(zip(prior.keys, ratio.mean(axis=0).tolist(), strict=True)),
-        "mean_sd_ratio": mean_ratio,
-        "criteria": {
-            "coverage_90_in_band": in_band,
-            "rank_histograms_uniform": uniform,
-            "informative": informative,
-        },
-        "passes": in_band and uniform and informative,
+        **judge(u, ratio, prior.keys),
         "seconds_per_repetition": float(np.median([r["seconds"] for r in done])),
     }
