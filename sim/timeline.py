@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sim.citations import parse_roster, parse_sources
 from sim.errors import ConfigError, suggest
 from sim.ladder import Ladder
 from sim.yamlfiles import load_yaml
@@ -268,8 +269,8 @@ def _load(path: Path, name: str | None = None) -> Timeline:
     where = f"seeds/{name}/timeline.yaml"
     sources_file = path.with_name("sources.yaml")
     sources_raw = load_yaml(sources_file) if sources_file.is_file() else {}
-    sources = _sources(sources_raw, f"seeds/{name}/sources.yaml") if sources_raw else {}
-    roster = _roster(sources_raw.get("roster"), sources, f"seeds/{name}/sources.yaml")
+    sources = parse_sources(sources_raw, f"seeds/{name}/sources.yaml") if sources_raw else {}
+    roster = parse_roster(sources_raw.get("roster"), sources, f"seeds/{name}/sources.yaml")
     try:
         day0 = raw["day0"]
         day0 = day0 if isinstance(day0, dt.date) else dt.date.fromisoformat(str(day0))
@@ -336,55 +337,6 @@ def _roles(value: Any, kinds: dict[str, str], where: str) -> dict[str, str | Non
         if actor is not None and kinds and actor not in kinds:
             raise ConfigError(f"{where}: roles.{role}: unknown actor {actor!r}")
         out[str(role)] = None if actor is None else str(actor)
-    return out
-
-
-def _sources(raw: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
-    items = raw.get("sources")
-    if not isinstance(items, list) or not items:
-        raise ConfigError(f"{where}: sources must be a non-empty list")
-    out: dict[str, dict[str, Any]] = {}
-    for i, s in enumerate(items):
-        if not isinstance(s, dict):
-            raise ConfigError(f"{where}: sources[{i}]: expected a mapping")
-        sid = s.get("id") or s.get("file")
-        if not sid:
-            raise ConfigError(f"{where}: sources[{i}]: needs an id (or a file name)")
-        if sid in out:
-            raise ConfigError(f"{where}: sources[{i}].id: duplicate id {sid!r}")
-        if "file" not in s:
-            # A public report: cited by outlet, title, date and address.
-            for key in ("outlet", "title", "date", "url"):
-                if not s.get(key):
-                    raise ConfigError(f"{where}: sources[{i}] ({sid}).{key}: missing")
-            if not str(s["url"]).startswith(("https://", "http://")):
-                raise ConfigError(f"{where}: sources[{i}] ({sid}).url: not a web address")
-        out[str(sid)] = s
-    return out
-
-
-def _roster(value: Any, sources: dict[str, Any], where: str) -> dict[str, tuple[str, ...]]:
-    """``roster``: which sources put each relation of the episode config in (may be absent)."""
-    if value is None:
-        return {}
-    if not isinstance(value, list):
-        raise ConfigError(f"{where}: roster must be a list of {{relation, sources, note}}")
-    out: dict[str, tuple[str, ...]] = {}
-    for i, r in enumerate(value):
-        if not isinstance(r, dict) or not r.get("relation"):
-            raise ConfigError(f"{where}: roster[{i}]: expected a mapping with a relation")
-        cited = tuple(str(x) for x in r.get("sources") or ())
-        if not cited:
-            raise ConfigError(f"{where}: roster[{i}].sources: cite at least one source")
-        for c in cited:
-            if c not in sources:
-                raise ConfigError(
-                    f"{where}: roster[{i}].sources: unknown source {c!r}{suggest(c, list(sources))}"
-                )
-        key = str(r["relation"])
-        if key in out:
-            raise ConfigError(f"{where}: roster[{i}].relation: {key!r} given twice")
-        out[key] = cited
     return out
 
 
