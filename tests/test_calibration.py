@@ -18,6 +18,7 @@ from sim.posterior import posterior_arrays
 from sim.settings import Settings
 
 BIN = Path(sys.executable).with_name("escalation")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,10 @@ def test_calibrated_overlay_is_a_valid_scenario(calibrated: Path) -> None:
     overlay = yaml.safe_load((calibrated / "calibrated.yaml").read_text())
     assert overlay["scenario"]["name"] == "calibrated"
     s = Settings.from_config(compose_config("calibrated", ["simulation.replicates=100"]))
-    assert s.actors["pakistan"].params["max_step"] == 4
+    # The shipped scenario's adversary (Pakistan in the reference episode) climbs as fitted.
+    shipped = yaml.safe_load((ROOT / "scenarios" / "calibrated.yaml").read_text())
+    assert s.actors["pakistan"].params["max_step"] == shipped["by_role"]["adversary"]["max_step"]
+    assert shipped["by_role"]["adversary"]["max_step"] == 5  # none -> threat -> strike
 
 
 def test_runs_draw_parameters_from_the_posterior(calibrated: Path) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 from sim.calibration.features import features
 from sim.calibration.joint import JointSimulator
 from sim.calibration.joint_fit import fit
+from sim.errors import ConfigError
 from sim.validation import baselines
 from sim.validation.cases import Case
 from sim.validation.features import Spec, mediator_features, specs
@@ -48,7 +49,7 @@ def simulate(
         for i, state in enumerate((roles["victim"], roles["adversary"])):
             try:
                 ch = model.channel_for(case.mediator, state).index
-            except (KeyError, ValueError):
+            except ConfigError:  # a mediator with no line toward this state
                 continue
             med[i] = model.history[:, ch, :]
     model.dispose()
