@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def load() -> str:
@@ -32,6 +33,24 @@ def timed(command: list[str], cwd: str) -> float:
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, cwd=cwd)
     return time.perf_counter() - start
+
+
+def print_scorecard(v: dict[str, Any]) -> None:
+    """Per fold, every forecaster's summed per-feature log score; the means; the targets."""
+    t = v["summary"]
+    names = list(t["mean_pattern_log_score"])
+    print("summed per-feature log score (nats, higher is better)")
+    print(f"{'held out':22s} " + " ".join(f"{n[:10]:>10}" for n in names))
+    for f in v["folds"]:
+        row = " ".join(f"{f['scores'][n]['sum_log']:>10.2f}" for n in names)
+        print(f"{f['episode']:22s} {row}")
+    for label, key in (
+        ("mean, summed features", "mean_summed_feature_log_score"),
+        ("mean, whole pattern", "mean_pattern_log_score"),
+    ):
+        print(f"{label:22s} " + " ".join(f"{t[key][n]:>10.2f}" for n in names))
+    for name, target in t["targets"].items():
+        print(f"  {name}: reached {target['reached']}, wanted {target['target']}: {target['met']}")
 
 
 def main() -> None:
@@ -66,22 +85,11 @@ def main() -> None:
             [str(exe), "validate", f"workers={args.workers}", f"out={out}/validation"], tmp
         )
         v = json.loads((out / "validation" / "validation.json").read_text())
-        t = v["summary"]
         print(
             f"validate (the scorecard): {wall:.1f} s wall, {len(v['folds'])} folds x "
             f"{v['seeds_per_fold']} fits, {v['horizon_days']}-day horizon; {load()}"
         )
-        names = list(t["mean_pattern_log_score"])
-        print(f"{'held out':22s} " + " ".join(f"{n[:10]:>10}" for n in names))
-        for f in v["folds"]:
-            row = " ".join(f"{f['scores'][n]['pattern']['log']:>10.2f}" for n in names)
-            print(f"{f['episode']:22s} {row}")
-        mean = " ".join(f"{t['mean_pattern_log_score'][n]:>10.2f}" for n in names)
-        print(f"{'mean (whole pattern)':22s} {mean}")
-        for name, target in t["targets"].items():
-            print(
-                f"  {name}: reached {target['reached']}, wanted {target['target']}: {target['met']}"
-            )
+        print_scorecard(v)
 
 
 if __name__ == "__main__":
