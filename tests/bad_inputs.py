@@ -226,6 +226,9 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     (["replay", "{tmp}/run_stale_marker", "0"], "is not a complete run"),
     (["replay", "{tmp}/run_not_mapping", "0"], "config.yaml is not a mapping"),
     (["replay", "{tmp}/run_bad_config", "0"], "foo: unknown top-level key"),
+    # --- composed-config checks, sizes before allocation, arguments (issue 29)
+    # --- bounded reads of untrusted files (issue 29)
+    # --- folders, flags and process lifecycle (issue 29)
 ]
 
 
@@ -367,6 +370,9 @@ FILES: dict[str, Callable[[Path], None]] = {
     "sweep_escape": lambda d: (
         _parquet(d / "sweep.parquet", {"run_dir": ["../run_incomplete"], "status": ["complete"]}),
     ),
+    # --- issue 29: composed-config checks
+    # --- issue 29: bounded reads
+    # --- issue 29: folders and flags
 }
 _D2 = {"distance": [0.0, 0.0]}
 
