@@ -28,7 +28,7 @@ def run_calibration(
     from sim.calibration.fit import calibrate
     from sim.calibration.report import write_calibration_report
 
-    from sim.folders import config_digest, invalidate, lock, mark_complete
+    from sim.folders import invalidate, lock, mark_complete, write_marker
     from sim.report.html import check_plotly_js
     from sim.settings import Settings
 
@@ -36,14 +36,36 @@ def run_calibration(
     Settings.from_config(base)  # the scenario itself must be valid
     plotly_js = check_plotly_js((base.get("report") or {}).get("plotly_js", "inline"))
     path = Path(out)
+    digest = calibration_digest(cfg)
     with lock(path, "calibration folder"):
         # The marker goes first and comes back last: readers (posterior=) refuse the folder
         # in between, whatever is killed when.
         invalidate(path)
+        # The ownership marker names the config: a rerun of it after a kill restarts here.
+        write_marker(path, "calibration folder", digest)
         summary = calibrate(calib, base, path, progress=progress)
         write_calibration_report(path, summary, plotly_js)
-        mark_complete(path, config_digest({"calibration": calib, **base}))
+        mark_complete(path, digest)
     return path
+
+
+def calibration_digest(cfg: Any) -> str:
+    """The digest of a calibration's config: its completion marker and ownership marker's.
+
+    Raises:
+        ConfigError: On an invalid calibration config.
+    """
+    from sim.calibration.joint import episode_names
+
+    from sim.folders import config_digest
+
+    if is_joint(cfg):
+        calib = check_joint(cfg)
+        names = episode_names(calib.get("episodes"))
+        scenario = str(cfg.scenario.name)
+        return config_digest({"calibration": calib, "episodes": names, "scenario": scenario})
+    calib, base = check_calibration(cfg)
+    return config_digest({"calibration": calib, **base})
 
 
 #: Calibration settings: name -> (lowest, highest, integer).
@@ -191,7 +213,7 @@ def run_joint_calibration(
     from sim.calibration.joint import episode_names, load_episodes
     from sim.calibration.joint_fit import calibrate_joint
 
-    from sim.folders import config_digest, invalidate, lock, mark_complete
+    from sim.folders import invalidate, lock, mark_complete, write_marker
 
     calib = check_joint(cfg)
     names = episode_names(calib.get("episodes"))
@@ -200,12 +222,12 @@ def run_joint_calibration(
     episodes = load_episodes(names, scenario, carried)
     workers = int(cfg.simulation.get("workers", 1))
     path = Path(out)
+    digest = calibration_digest(cfg)
     with lock(path, "calibration folder"):
         invalidate(path)
+        write_marker(path, "calibration folder", digest)
         calibrate_joint(calib, episodes, path, progress=progress, workers=workers)
-        mark_complete(
-            path, config_digest({"calibration": calib, "episodes": names, "scenario": scenario})
-        )
+        mark_complete(path, digest)
     return path
 
 
@@ -290,7 +312,12 @@ def main(argv: list[str]) -> int:
     plan = prepare([group, *argv], rewrite=rewrite, check=check)
     if printed_job_config(plan):
         return 0
-    with claim_folder(plan, "calibration folder"):
+    digest = calibration_digest(plan.cfg) if plan.cfg is not None else None
+    # A folder holding an unfinished calibration of this config (killed) restarts it there.
+    with claim_folder(plan, "calibration folder", digest) as done:
+        if done:
+            print(f"Calibration directory: {plan.out_dir} (complete with the same config)")
+            return 0
         fn: Any = hydra.main(
             config_path="pkg://sim.hydra_root", config_name="config", version_base="1.3"
         )(_task)

@@ -11,6 +11,7 @@ report.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -80,8 +81,17 @@ def schedule(cfg: Mapping[str, Any]) -> Schedule:
     for name in ("population", "batch", "max_moves", "max_simulations"):
         if getattr(s, name) < (2 if name == "population" else 1):
             raise ConfigError(f"calibration.{name}: must be positive, got {getattr(s, name)}")
-    if not 0 < s.keep < 1:
+    for name in ("min_acceptance", "min_tolerance"):
+        if not math.isfinite(getattr(s, name)):
+            raise ConfigError(f"calibration.{name}: {getattr(s, name)} is not a finite number")
+    if not 0 < s.keep < 1:  # NaN fails it too
         raise ConfigError(f"calibration.quantile: {s.keep} outside (0, 1)")
+    given = cfg.get("seconds")
+    if given is not None and not (0 < s.seconds < math.inf):
+        # A NaN or infinite guard would never stop a fit; leave it unset for no guard.
+        raise ConfigError(
+            f"calibration.seconds: expected a positive number of seconds, got {given!r}"
+        )
     return s
 
 

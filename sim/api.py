@@ -35,6 +35,7 @@ from sim.metrics import replicate_outcomes
 from sim.model import EscalationModel
 from sim.report import figures, write_run_report
 from sim.runner import RunResult, mark_complete, simulate
+from sim.safeio import read_parquet, read_parquet_parts
 from sim.settings import Settings
 
 
@@ -105,7 +106,7 @@ def outcomes(source: str | Path | EscalationModel) -> pd.DataFrame:
     """
     if isinstance(source, EscalationModel):
         return replicate_outcomes(source)
-    return pd.read_parquet(Path(source) / "outcomes")
+    return read_parquet_parts(Path(source) / "outcomes", root=source)  # bounded: sim/safeio.py
 
 
 def events(source: str | Path | EscalationModel) -> pd.DataFrame:
@@ -152,7 +153,7 @@ def sweep(
     table = root / "sweep.parquet"
     if not table.is_file():
         raise RuntimeError(f"{root}: the sweep wrote no sweep.parquet (see the messages above)")
-    return pd.read_parquet(table)
+    return read_parquet(table, root=root)
 
 
 def run_design(

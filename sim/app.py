@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import settle_from_hydra
@@ -36,6 +35,7 @@ from sim.model import EscalationModel
 from sim.report import write_run_report
 from sim.report.html import check_plotly_js
 from sim.runner import _jsonable, mark_complete, plan_chunks, run_digest, simulate
+from sim.safeio import read_run_yaml
 from sim.settings import Settings
 
 
@@ -147,8 +147,8 @@ def claim(path: Path, raw: dict[str, Any], replace: bool = False) -> bool:
     if not holds_output(path, ignore=HYDRA_FILES):
         return False
     try:
-        saved = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+        saved = read_run_yaml(path / "config.yaml", root=path)  # bounded: sim/safeio.py
+    except (OSError, ValueError):  # ValueError: ConfigError, a file the reader refuses
         saved = None
     if isinstance(saved, dict) and config_digest(saved) == digest:
         return False  # an unfinished run of this config: recompute it
@@ -172,8 +172,8 @@ def already_done(path: Path, raw: dict[str, Any]) -> bool:
     if not is_complete(path, digest):
         return False
     try:
-        saved = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+        saved = read_run_yaml(path / "config.yaml", root=path)  # bounded: sim/safeio.py
+    except (OSError, ValueError):  # ValueError: ConfigError, a file the reader refuses
         return False
     return config_digest(saved) == digest
 

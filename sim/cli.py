@@ -23,6 +23,7 @@ EXAMPLES = """examples:
   escalation calibrate workers=2
   escalation calibrate episode=us_iran_2020
   escalation report outputs/iran_pakistan_2024/baseline/<run> multirun/<sweep> -o compare.html
+  escalation report multirun/<sweep>    # writes multirun/<sweep>/comparison.html
 """
 
 RUN_HELP = """Run a scenario through Hydra: validate, simulate, write the run folder and its report.
@@ -39,7 +40,7 @@ Arguments are config overrides (key=value) and Hydra's flags, in any order:
   design=NAME              an experimental design (with -m: one job per point)
   hydra.run.dir=DIR        where to write (hydra.sweep.dir=DIR for sweeps); a folder that
                            holds another run is refused, the same config is said done
-  --overwrite              clear such a folder first
+  --overwrite              clear such a folder first (only a folder escalation wrote)
   --config-dir DIR         your own configs: DIR/scenario/NAME.yaml, DIR/episode/NAME.yaml...
                            (checked like ours: docs/security.md)
   -m, --multirun           a sweep: one job per combination of comma-separated values
@@ -122,7 +123,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     p.add_argument("sweep_dir", help="a sweep folder (hydra.sweep.dir)")
     p = sub.add_parser("report", help="compare runs and sweeps in one HTML page")
     p.add_argument("dirs", nargs="+", help="run folders and sweep folders")
-    p.add_argument("-o", "--output", default="report.html", help="the page to write")
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="the page to write, a name ending in .html (default: comparison.html in the first "
+        "folder); never one of the files a run, sweep or calibration wrote",
+    )
     p.add_argument(
         "--plotly-js",
         choices=("inline", "shared"),
@@ -177,7 +184,27 @@ def main(argv: list[str] | None = None) -> int:
         # docs advise, pointing stdout at devnull so the interpreter's final flush is silent.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        return interrupted()
     return result
+
+
+def interrupted() -> int:
+    """Ctrl-C: end the worker processes, say so in one line, exit status 130 (128 + SIGINT).
+
+    Every writer removes a folder's completion marker before it writes and puts it back
+    last, and the locks went with the ``with`` blocks the interrupt left: the folder reads
+    as unfinished, and the same command redoes it.
+    """
+    from sim import parallel
+
+    parallel.shutdown(kill=True)  # else the exit would wait for the workers' current jobs
+    print(
+        "interrupted (Ctrl-C): stopped; an output folder it was writing is left unfinished "
+        "(not marked complete), and the same command redoes it",
+        file=sys.stderr,
+    )
+    return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,7 +41,8 @@ def run(argv: list[str]) -> int:
     if plan.multirun and not plan.printing:
         # A parameter that some jobs' policy, kind or mechanism does not take stops the
         # sweep before any job runs (one job per group of jobs is validated).
-        launch.check_sweep(plan.overrides)
+        assert plan.settings is not None
+        launch.check_sweep(plan.overrides, plan.settings.simulation.max_jobs)
     with claim_folder(plan, "sweep folder" if plan.multirun else "run folder") as done:
         if done:
             print(f"Run directory: {plan.out_dir} (complete with the same config)")
@@ -59,9 +60,9 @@ def run(argv: list[str]) -> int:
         print(f"error: {LAST_SWEEP['error']}", file=sys.stderr)
         return 1
     if "table" in LAST_SWEEP:
-        import pandas as pd
+        from sim.safeio import read_parquet
 
-        table = pd.read_parquet(LAST_SWEEP["table"], columns=["status"])
+        table = read_parquet(LAST_SWEEP["table"], columns=["status"])
         bad = int((table["status"] != "complete").sum())
         print(f"Sweep directory: {Path(LAST_SWEEP['dir']).resolve()}")
         if bad:
@@ -73,12 +74,18 @@ def run(argv: list[str]) -> int:
 
 
 @exit_status
-def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
+def report(dirs: list[str], output: str | None = None, plotly_js: str = "inline") -> int:
     """``escalation report DIR... [-o FILE] [--plotly-js shared]``: runs and sweeps compared.
 
     The folders are untrusted input: each must be a complete run (its marker vouching for its
     config) or a sweep root, and what the page reads is checked before the page is written.
+    The page goes to ``FILE`` (an ``.html`` name), by default ``comparison.html`` in the first
+    folder; inside a folder this tool wrote it never replaces one of that folder's own files
+    (:func:`_report_target`).
     """
+    import contextlib
+
+    from sim.folders import lock, note_page
     from sim.report.compare import write_comparison
     from sim.report.sources import is_complete_run, read_summary
 
@@ -87,16 +94,22 @@ def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
             p = Path(d)
             if not p.is_dir():
                 raise ConfigError(f"{d}: not a folder")
-            if not (p / "sweep.parquet").is_file():
+            if not (p / "sweep.parquet").exists():  # a FIFO too: the reader refuses it
                 if not is_complete_run(p):
                     raise ConfigError(
                         f"{d}: not a complete run (no status.json for its config.yaml) "
                         "nor a sweep root (no sweep.parquet)"
                     )
                 read_summary(p)
-        out = write_comparison(dirs, output, plotly_js)
+        target, owner = _report_target(dirs, output)
+        with contextlib.ExitStack() as stack:
+            if owner is not None:  # no run or sweep writes the folder while the page goes in
+                stack.enter_context(lock(owner, "folder"))
+            out = write_comparison(dirs, target, plotly_js)
+            if owner is not None:
+                note_page(owner, target.resolve())
     except OSError as exc:
-        exc.filename = exc.filename or output  # a failed write names the page
+        exc.filename = exc.filename or output or dirs[0]  # a failed write names the page
         raise
     except ConfigError:
         raise  # a ValueError too, but one line of its own
@@ -108,6 +121,31 @@ def report(dirs: list[str], output: str, plotly_js: str = "inline") -> int:
         return 2
     print(f"Report: {out.resolve()} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
+
+
+def _report_target(dirs: list[str], output: str | None) -> tuple[Path, Path | None]:
+    """Where ``report`` writes its page, and the folder of this tool that holds it, if any.
+
+    Raises:
+        ConfigError: If the page would replace a file a run, sweep, calibration or
+            validation wrote (anything in its folder but the pages ``report`` wrote there),
+            or its name does not end in ``.html``.
+    """
+    from sim.folders import own_file, tool_folder
+
+    target = Path(output) if output else Path(dirs[0]) / "comparison.html"
+    owner = tool_folder(target.parent.resolve())
+    where = f"-o: {output}" if output else f"report: {target}"
+    if target.is_dir():
+        raise ConfigError(f"{where}: is a folder; name the page to write (e.g. compare.html)")
+    if owner is not None and own_file(owner, target.resolve()):
+        raise ConfigError(
+            f"{where}: is one of the files escalation wrote in {owner}; write the page "
+            "elsewhere or under a new name"
+        )
+    if target.suffix.lower() != ".html":
+        raise ConfigError(f"{where}: the report is an HTML page; give a name ending in .html")
+    return target, owner
 
 
 @exit_status

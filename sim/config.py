@@ -11,17 +11,16 @@ ConfigStore (group = folder, ``scenario`` for the scenario library), so:
   re-read every YAML file with the pure-Python parser for every job of a sweep, twice);
 - files are read and checked by :mod:`sim.yamlfiles` (a safe loader: tags such as
   ``!!python/object`` are refused; nothing of a file reaches Hydra's own node).
+
+Registering lives in :mod:`sim.store`; this module composes, and checks what composing
+produced (:mod:`sim.composed`).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
 import re
-import secrets
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,161 +29,46 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.composed import check_hydra_node
 from sim.errors import ConfigError, suggest
 from sim.overrides import check_conflicts, expand_short, open_policy_keys, settle_policies
-from sim.yamlfiles import check_file, read_config_file, scenario_node
+from sim.store import (
+    CONFIG_MODULE,
+    JOB_NAME,
+    LAYERS,
+    SCENARIO_GROUP,
+    config_groups,
+    group_options,
+    reference_hydra,
+    register_configs,
+    register_resolvers,
+    register_scenarios,
+    register_user_dir,
+    run_name,
+    scenario_files,
+)
+from sim.yamlfiles import check_resolved_size, scenario_node
 
-CONFIG_MODULE = "sim.configs"
-SCENARIO_GROUP = "scenario"
-
-
-def scenario_files() -> dict[str, Path]:
-    """The scenario library: name -> YAML file, sorted by name."""
-    root = resources.files("sim.scenarios")
-    files = [e for e in root.iterdir() if e.name.endswith(".yaml") and e.name[0] != "_"]
-    return dict(sorted((e.name.removesuffix(".yaml"), Path(str(e))) for e in files))
-
-
-_REGISTERED: list[str] = []
-#: The parsed episode and scenario files ("episode/NAME", "scenario/NAME"): the layers a
-#: policy switch is judged by (sim/overrides.py).
-_LAYERS: dict[str, dict[str, Any]] = {}
-
-
-def run_name(overrides: str) -> str:
-    """A short, file-name-safe form of a run's overrides (``hydra.job.override_dirname``).
-
-    Each ``key=value`` keeps the last two parts of its key, and run settings their name alone:
-    ``actors.pakistan.policy.name=graduated,simulation.days=60`` gives
-    ``policy.name=graduated,days=60``. Longer than 60 characters, it is cut and ends with a
-    hash of the whole, so that different overrides stay apart.
-    """
-    items = []
-    for item in overrides.split(","):
-        key, sep, value = item.partition("=")
-        parts = key.removeprefix("simulation.").split(".")
-        items.append(".".join(parts[-2:]) + sep + value)
-    short = re.sub(r"[^A-Za-z0-9._=,+-]", "-", ",".join(items)).strip(",")
-    if len(short) > 60:
-        digest = hashlib.sha256(overrides.encode()).hexdigest()[:8]
-        short = f"{short[:50]}~{digest}"
-    return short
-
-
-def _unique() -> str:
-    # The process id and fresh random bits: two runs started in the same second, on one
-    # machine or on several sharing a disk, never pick the same folder.
-    return f"{os.getpid()}{secrets.token_hex(3)}"
-
-
-def register_resolvers() -> None:
-    """Our interpolations for folder names (``${run_name:...}``, ``${unique:}``), once."""
-    if not OmegaConf.has_resolver("run_name"):
-        OmegaConf.register_new_resolver("run_name", run_name)
-    if not OmegaConf.has_resolver("unique"):
-        OmegaConf.register_new_resolver("unique", _unique, use_cache=True)
-
-
-def register_configs() -> list[str]:
-    """Register the config tree and the scenario library in the ConfigStore (once).
-
-    Returns:
-        The scenario names.
-    """
-    register_resolvers()
-    if _REGISTERED:
-        return list(_REGISTERED)
-    root = Path(str(resources.files(CONFIG_MODULE)))
-    for path in sorted(root.rglob("*.yaml")):
-        rel = path.relative_to(root)
-        node, package = read_config_file(path, f"configs/{rel}")
-        group = None if rel.parent == Path(".") else rel.parent.as_posix()
-        if group is None or not group.startswith("hydra"):
-            # Only our own presets under configs/hydra/ and the primary config's hydra node
-            # and defaults list speak to Hydra; every other file is checked like a user's.
-            check_file(
-                {k: v for k, v in node.items() if group or k not in ("hydra", "defaults")},
-                f"configs/{rel}",
-                None if group is None else package,
-            )
-        _store(group, rel.stem, node, package)
-    _REGISTERED.extend(register_scenarios())
-    return list(_REGISTERED)
-
-
-def register_scenarios() -> list[str]:
-    """Register every scenario file into the ``scenario`` group.
-
-    Returns:
-        The scenario names.
-    """
-    names = []
-    for name, path in scenario_files().items():
-        _store(SCENARIO_GROUP, name, scenario_node(path), "_global_")
-        names.append(name)
-    return names
-
-
-def _store(group: str | None, name: str, node: dict[str, Any], package: str | None) -> None:
-    """Register a checked file in the ConfigStore, remembering episode and scenario layers."""
-    ConfigStore.instance().store(group=group, name=name, node=node, package=package)
-    if group in ("episode", SCENARIO_GROUP):
-        # The layers a policy switch is judged by (sim/overrides.py).
-        _LAYERS[f"{group}/{name}"] = node
-
-
-def config_groups() -> list[str]:
-    """The config groups a user's config folder may add files to (never ``hydra``)."""
-    root = Path(str(resources.files(CONFIG_MODULE)))
-    groups = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))}
-    return sorted((groups - {"hydra"}) | {SCENARIO_GROUP})
-
-
-def register_user_dir(folder: str | Path) -> list[str]:
-    """Register a user's config folder (``--config-dir DIR``): ``GROUP/NAME.yaml`` files.
-
-    Hydra would read such a folder itself, ``hydra/`` groups, ``config.yaml`` and all. We read
-    it instead, with the same safe loader and checks as our own files: groups are ours
-    (``episode``, ``scenario``, ``design``...), never ``hydra``, and names are plain.
-
-    Returns:
-        The ``group/name`` entries registered.
-
-    Raises:
-        ConfigError: On a missing folder, a file outside a known group, or a bad file.
-    """
-    register_configs()
-    root = Path(folder)
-    if not root.is_dir():
-        raise ConfigError(f"--config-dir: {root} is not a folder")
-    groups = config_groups()
-    added = []
-    for path in sorted(root.rglob("*")):
-        if path.is_dir() or path.name.startswith("."):
-            continue
-        rel = path.relative_to(root)
-        if path.suffix not in (".yaml", ".yml"):
-            continue
-        where = f"--config-dir: {rel.as_posix()}"
-        group = rel.parent.as_posix()
-        if len(rel.parts) != 2 or group not in groups:
-            raise ConfigError(
-                f"{where}: not in a config group (put files in one of {', '.join(groups)}/)"
-            )
-        name = path.stem
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
-            raise ConfigError(f"{where}: the name {name!r} must be letters, digits, '_' or '-'")
-        if group == SCENARIO_GROUP:
-            _store(group, name, scenario_node(path), "_global_")
-            if name not in _REGISTERED:
-                _REGISTERED.append(name)
-        else:
-            node, package = read_config_file(path, where)
-            check_file(node, where, package)
-            _store(group, name, node, package)
-        added.append(f"{group}/{name}")
-    return added
-
+__all__ = [
+    "CONFIG_MODULE",
+    "SCENARIO_GROUP",
+    "apply_overlay",
+    "compose_config",
+    "config_groups",
+    "group_options",
+    "opened_keys",
+    "reference_hydra",
+    "register_configs",
+    "register_resolvers",
+    "register_scenarios",
+    "register_user_dir",
+    "run_config",
+    "run_name",
+    "scenario_files",
+    "settle",
+    "settle_from_hydra",
+    "to_yaml",
+]
 
 #: Short override keys accepted on the command line.
 SHORT_KEYS = ("replicates", "days", "seed", "workers", "chunk_size", "max_hours")
@@ -211,11 +95,17 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
     for _ in range(len(given) + 1):
         GlobalHydra.instance().clear()
         try:
-            with initialize(config_path=None, version_base="1.3"):
+            with initialize(config_path=None, version_base="1.3", job_name=JOB_NAME):
                 cfg = compose("config", overrides=given, return_hydra_config=True)
+            # The result, not the text: whatever a file or an override did, Hydra's node
+            # must be the package's own (docs/security.md).
+            node = OmegaConf.to_container(cfg.hydra)
+            assert isinstance(node, dict)
+            check_hydra_node({str(k): v for k, v in node.items()}, reference_hydra())
             choices = dict(cfg.hydra.runtime.choices)
             with open_dict(cfg):
                 del cfg["hydra"]
+            check_resolved_size(OmegaConf.to_container(cfg))
             settle(cfg, choices, given)
             return cfg
         except ConfigError:
@@ -232,7 +122,7 @@ def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) ->
                 ) from None
             if not match:
                 raise ConfigError(f"overrides: {first}") from None
-            groups = [o for o in overrides if "." not in o.split("=", 1)[0] and "=" in o]
+            groups = group_choices(overrides)
             key = match.group(1)
             if not _declared(key, scenario, groups):
                 raise ConfigError(_unknown_key(key, scenario, groups)) from None
@@ -253,10 +143,19 @@ def opened_keys(overrides: Sequence[str]) -> set[str]:
     """
     scen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
     scenario = scen[-1] if scen and "," not in scen[-1] else "baseline"
-    groups = [o for o in overrides if "." not in o.split("=", 1)[0] and "=" in o]
-    groups = [o for o in groups if "," not in o and not o.startswith("scenario=")]
+    groups = [o for o in group_choices(overrides) if "," not in o]
     keys = [o.split("=", 1)[0] for o in overrides if "=" in o]
     return {k for k in keys if not k.startswith(("+", "~")) and _declared(k, scenario, groups)}
+
+
+def group_choices(overrides: Sequence[str]) -> list[str]:
+    """The overrides that choose a config group's option (``design=x``), scenario aside.
+
+    Only these decide the base a key is looked up in; a mistyped key (``replicate=100``)
+    is not one of them, so looking it up never composes it again.
+    """
+    groups = set(config_groups()) - {SCENARIO_GROUP}
+    return [o for o in overrides if "=" in o and o.split("=", 1)[0].lstrip("+~") in groups]
 
 
 def _declared(key: str, scenario: str, groups: Sequence[str]) -> bool:
@@ -315,8 +214,8 @@ def settle(cfg: DictConfig, choices: Mapping[str, Any], overrides: Sequence[str]
         overrides: The overrides it was composed with.
     """
     register_configs()
-    episode = _LAYERS.get(f"episode/{choices.get('episode')}")
-    scenario = _LAYERS.get(f"{SCENARIO_GROUP}/{choices.get(SCENARIO_GROUP)}")
+    episode = LAYERS.get(f"episode/{choices.get('episode')}")
+    scenario = LAYERS.get(f"{SCENARIO_GROUP}/{choices.get(SCENARIO_GROUP)}")
     settle_policies(cfg, episode, scenario, overrides)
 
 
@@ -337,7 +236,10 @@ def _unknown_key(key: str, scenario: str, groups: Sequence[str] = ()) -> str:
     for i, part in enumerate(parts):
         keys = [str(k) for k in node] if isinstance(node, DictConfig) else []
         if part not in keys:
-            hint = suggest(part, keys)
+            if i == 0 and part in SHORT_KEYS:  # the short form, where it is not expanded
+                return f"{part}: unknown key here; write simulation.{part}=..."
+            # At the top, the short keys (replicates=, days=...) are what a typo is near.
+            hint = suggest(part, [*SHORT_KEYS, *keys] if i == 0 else keys)
             where = ".".join(parts[: i + 1])
             owner = _owner(parts[:i], node)
             if owner is not None and i == len(parts) - 1 and part not in owner[1]:

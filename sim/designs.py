@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.composed import MAX_JOBS
 from sim.errors import ConfigError, suggest
 
 METHODS = ("sobol", "lhs")
@@ -86,8 +87,13 @@ class Design:
         }
 
 
-def design_from_config(cfg: Mapping[str, Any]) -> Design:
+def design_from_config(cfg: Mapping[str, Any], limit: int = MAX_JOBS) -> Design:
     """Validate a ``design`` config node.
+
+    Args:
+        cfg: The node.
+        limit: The most points allowed (``simulation.max_jobs``), checked before any point
+            is drawn.
 
     Raises:
         ConfigError: Naming the field, on a bad method, size or range.
@@ -113,7 +119,7 @@ def design_from_config(cfg: Mapping[str, Any]) -> Design:
         if not low < high:
             raise ConfigError(f"design.parameters.{key}: need low < high, got {bounds!r}")
         params[str(key)] = (low, high)
-    return Design(
+    design = Design(
         name=str(cfg.get("name", "design")),
         method=method,
         n=n,
@@ -121,6 +127,18 @@ def design_from_config(cfg: Mapping[str, Any]) -> Design:
         parameters=params,
         second_order=bool(cfg.get("second_order", False)),
     )
+    if len(design) > limit:
+        raise ConfigError(
+            f"design.n: {n:,} gives {len(design):,} points, over the limit of {limit:,} jobs "
+            "(simulation.max_jobs; raise it to run more)"
+        )
+    return design
+
+
+def _limit(cfg: Any) -> int:
+    """``simulation.max_jobs`` of a config (the default when it has none or a bad one)."""
+    value = OmegaConf.select(cfg, "simulation.max_jobs", default=MAX_JOBS)
+    return value if isinstance(value, int) and not isinstance(value, bool) else MAX_JOBS
 
 
 def apply_design_point(cfg: DictConfig) -> dict[str, float | int]:
@@ -135,7 +153,7 @@ def apply_design_point(cfg: DictConfig) -> dict[str, float | int]:
     node = cfg.get("design")
     if not node or node.get("point") is None:
         return {}
-    design = design_from_config(node)
+    design = design_from_config(node, _limit(cfg))
     values = design.values(int(node.point))
     with open_dict(cfg):
         for key, value in values.items():

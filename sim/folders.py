@@ -8,9 +8,14 @@ Every run, sweep and calibration folder follows the same rules (docs/security.md
   :func:`atomic`); a failed write (a full disk, say) removes its temporary file;
 - ``status.json`` is the completion marker: removed first when a folder is (re)written,
   written last, and it records the digest of the config it vouches for
-  (:func:`config_digest`), so that a marker never vouches for another config's files.
+  (:func:`config_digest`), so that a marker never vouches for another config's files;
+- ``.escalation.json`` is the ownership marker (:func:`write_marker`), written when a
+  command claims a folder: only a folder that carries it (or the records of an older
+  version, :func:`is_ours`) is ever cleared (:func:`clear`), so ``--overwrite`` cannot empty a
+  folder of someone else's files.
 
-Only :mod:`sim.errors` is imported: every layer that writes can use this module.
+Only :mod:`sim.errors` and :mod:`sim.safeio` are imported: every layer that writes can use
+this module.
 """
 
 from __future__ import annotations
@@ -28,8 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ConfigError
+from sim.safeio import read_json
 
 STATUS = "status.json"
+#: The ownership marker: which command claimed the folder, by which process, for which config.
+MARKER = ".escalation.json"
 
 #: Names that end up in folder names (scenarios, episodes, config files): no separators,
 #: no leading dot, so no name can climb out of the output folder.
@@ -68,10 +76,13 @@ def lock(folder: str | Path, what: str = "folder") -> Iterator[Path]:
     """Hold ``folder``'s lock (creating the folder) while the block writes into it.
 
     The lock is an advisory ``flock`` on the folder itself: nothing is written for it, and the
-    kernel drops it when the process dies, so a killed writer never leaves a stale lock.
+    kernel drops it when the last descriptor of it is closed. A forked worker inherits that
+    descriptor, so every worker closes it first and dies with its parent
+    (:func:`sim.parallel.worker_start`): a killed writer leaves no lock behind.
 
     Raises:
-        FolderError: If another process holds it, or the folder cannot be created.
+        FolderError: If another process holds it (saying whether that process is alive, or
+            a leftover of a dead one), or the folder cannot be created.
     """
     path = Path(folder)
     try:
@@ -92,10 +103,7 @@ def lock(folder: str | Path, what: str = "folder") -> Iterator[Path]:
     except OSError as exc:
         os.close(fd)
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            raise FolderError(
-                f"{path}: another escalation process is writing this {what}; "
-                "wait for it or choose another folder"
-            ) from None
+            raise _busy(path, what) from None
         raise
     _HELD[key] = [fd, 1]
     try:
@@ -110,6 +118,148 @@ def lock(folder: str | Path, what: str = "folder") -> Iterator[Path]:
 def held_here(folder: str | Path) -> bool:
     """Whether this process holds ``folder``'s lock (it is the folder's writer)."""
     return str(Path(folder).resolve()) in _HELD
+
+
+def release_inherited() -> None:
+    """Close the lock descriptors a forked child inherited (the first thing a worker does).
+
+    A ``flock`` belongs to the open file description, which a fork shares: while a child keeps
+    its copy, the lock outlives the parent. Closing the child's copy leaves the parent's lock
+    held (the parent's descriptor still refers to it).
+    """
+    for fd, _ in _HELD.values():
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+def _busy(path: Path, what: str) -> FolderError:
+    """The one line for a lock another process holds: who holds it, alive or not."""
+    pid = _flock_owner(path)
+    if pid is None:
+        marked = read_marker(path).get("pid")
+        pid = marked if isinstance(marked, int) and marked > 0 else None
+    if pid is None or _alive(pid):
+        who = f" (process {pid}, alive)" if pid else ""
+        return FolderError(
+            f"{path}: another escalation process is writing this {what}{who}; wait for it or "
+            "choose another folder"
+        )
+    return FolderError(
+        f"{path}: the {what} is locked by a leftover process of dead process {pid} "
+        f"(a stale lock); end it (`fuser -v {path}` names it) or choose another folder"
+    )
+
+
+def _flock_owner(path: Path) -> int | None:
+    """The pid that took the ``flock`` on ``path``, from ``/proc/locks`` (Linux), or None.
+
+    The kernel records the process that took the lock, which stays its owner while a forked
+    child keeps it: a dead pid here is a lock a leftover child still holds.
+    """
+    try:
+        st = path.stat()
+        with open("/proc/locks", encoding="ascii", errors="replace") as f:
+            text = f.read(1 << 20)  # bounded: one line per lock on the machine
+    except OSError:
+        return None
+    where = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in text.splitlines():
+        fields = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 31426 fe:00:2238724 0 EOF"; "->" marks a waiter.
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == where:
+            return int(fields[4]) if fields[4].isdigit() and int(fields[4]) > 0 else None
+    return None
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (dead, waiting to be reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, under another user
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True  # no /proc (not Linux): kill(0) has said it exists
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def write_marker(folder: Path, what: str, digest: str | None = None) -> None:
+    """Mark ``folder`` as claimed by this tool (its lock held): the kind, the pid, the config.
+
+    Written once a command has decided to write the folder, never before, so that a refused
+    command leaves a folder as it found it.
+    """
+    info: dict[str, Any] = {"tool": "escalation", "folder": what, "pid": os.getpid()}
+    if digest is not None:
+        info["config_sha256"] = digest
+    pages = read_marker(folder).get("pages")
+    if pages:  # pages `escalation report` wrote here are still not the folder's own files
+        info["pages"] = pages
+    write_text(folder / MARKER, json.dumps(info, indent=1))
+
+
+#: Pages the commands write into their own folders: never a target of ``report -o``.
+OWN_PAGES = ("report.html", "calibration.html", "validation.html")
+
+
+def own_file(folder: Path, path: Path) -> bool:
+    """Whether ``path`` in ``folder`` (a folder this tool wrote) is one of the folder's files.
+
+    Anything there is, but a page that ``escalation report`` wrote there (recorded by
+    :func:`note_page`): only those may be written over by ``report -o``.
+    """
+    name = path.relative_to(folder).as_posix()
+    if name in OWN_PAGES or name == MARKER:
+        return True
+    if not (path.exists() or path.is_symlink()):
+        return False
+    return name not in read_marker(folder).get("pages", [])
+
+
+def note_page(folder: Path, path: Path) -> None:
+    """Record in ``folder``'s marker that ``escalation report`` wrote the page ``path`` there."""
+    info = read_marker(folder) or {"tool": "escalation", "folder": "output folder"}
+    pages = [p for p in info.get("pages", []) if isinstance(p, str)]
+    name = path.relative_to(folder).as_posix()
+    info["pages"] = [*pages, name] if name not in pages else pages
+    write_text(folder / MARKER, json.dumps(info, indent=1))
+
+
+def read_marker(folder: Path) -> dict[str, Any]:
+    """The folder's ownership marker, or ``{}`` when missing or unreadable."""
+    try:
+        # Bounded and never blocking: the marker of a foreign folder is untrusted too.
+        data = read_json(folder / MARKER, root=folder, limit=65536)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("tool") == "escalation" else {}
+
+
+def is_ours(folder: Path) -> bool:
+    """Whether this tool wrote ``folder``: it carries the marker, or an older version's records.
+
+    Folders written before the marker existed count by what every one of them holds: a
+    ``status.json`` with a status (runs, sweep jobs, calibrations, validations), Hydra's
+    ``.hydra/config.yaml`` (runs and calibrations, finished or not) or a sweep's
+    ``multirun.yaml``.
+    """
+    if read_marker(folder):
+        return True
+    if "status" in read_status(folder):
+        return True
+    return (folder / ".hydra" / "config.yaml").is_file() or (folder / "multirun.yaml").is_file()
+
+
+def tool_folder(path: Path) -> Path | None:
+    """The folder this tool wrote that holds ``path`` (``path`` itself or its nearest parent)."""
+    for folder in (path, *path.parents):
+        if folder.is_dir() and is_ours(folder):
+            return folder
+    return None
 
 
 def _reason(exc: OSError) -> str:
@@ -148,8 +298,8 @@ def config_digest(config: Any) -> str:
 def read_status(folder: Path) -> dict[str, Any]:
     """The folder's ``status.json``, or ``{}`` when missing or unreadable."""
     try:
-        data = json.loads((folder / STATUS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(folder / STATUS, root=folder)
+    except (OSError, ValueError):  # ValueError: ConfigError, a file the reader refuses
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -175,18 +325,30 @@ def invalidate(folder: Path) -> None:
 
 
 def holds_output(folder: Path, ignore: tuple[str, ...] = (".hydra",)) -> bool:
-    """Whether ``folder`` holds anything besides ``ignore`` (Hydra's own record)."""
+    """Whether ``folder`` holds anything besides ``ignore`` (Hydra's own record) and the marker."""
     try:
-        return any(p.name not in ignore for p in folder.iterdir())
+        return any(p.name not in ignore and p.name != MARKER for p in folder.iterdir())
     except OSError:
         return False
 
 
 def clear(folder: Path, keep: tuple[str, ...] = ()) -> None:
-    """Remove everything in ``folder`` but ``keep`` (the folder itself stays, and its lock)."""
+    """Remove everything in ``folder`` but ``keep`` and the marker (the folder and its lock stay).
+
+    Raises:
+        FolderError: If this tool did not write the folder (:func:`is_ours`); nothing is
+            removed then.
+    """
+    if not is_ours(folder):
+        names = sorted(p.name for p in folder.iterdir() if p.name not in keep)
+        raise FolderError(
+            f"{folder}: not cleared: escalation did not write this folder (it has no {MARKER}) "
+            f"and it holds other files ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
+            "; --overwrite clears only folders escalation wrote: choose another folder"
+        )
     invalidate(folder)
     for p in folder.iterdir():
-        if p.name in keep:
+        if p.name in keep or p.name == MARKER:
             continue
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p)

@@ -136,6 +136,11 @@ def _check_launcher_value(key: str, value: str) -> None:
         raise ConfigError(f"{key}: expected a positive number, got {value!r}")
     if name != "mem_gb" and number != int(number):
         raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+    if name == "mem_gb" and int(number * 1024) < 1:
+        # submitit writes --mem in whole MB, and SLURM reads --mem=0 as the whole node.
+        raise ConfigError(
+            f"{key}: {value} GB is under 1 MB (--mem=0 would ask SLURM for the whole node)"
+        )
 
 
 def job_config_request(flags: Sequence[str]) -> tuple[str | None, bool] | None:

@@ -14,17 +14,26 @@ Why this shape (``docs/performance.md`` has the measurements):
   module already imported, where a spawned child re-imports Mesa, pandas and the rest
   (about 1.1 s) before its first job. Elsewhere they are spawned;
 - the pool outlives the call, so a calibration's hundreds of batches pay the start-up once.
+
+Every worker process, here and in :mod:`sim.sweep.pools`, starts with :func:`worker_start`:
+it dies with its parent, closes the folder locks a fork gave it (which would otherwise
+outlive a killed parent) and leaves Ctrl-C to the parent, which ends the workers
+(:func:`kill_workers`) and stops with one line.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import ctypes
 import gc
 import logging
 import multiprocessing as mp
 import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,6 +42,7 @@ from typing import Any, TypeVar
 
 from threadpoolctl import threadpool_limits
 
+from sim.folders import release_inherited
 from sim.plugins import generation
 
 J = TypeVar("J")
@@ -55,8 +65,72 @@ def _context() -> Any:
     return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
-def _init() -> None:
+#: prctl(2)'s option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def worker_start(parent_pid: int) -> None:
+    """What a worker process does first: tie its life to its parent's, drop what it inherited.
+
+    - It dies with ``parent_pid``: on Linux the kernel sends it SIGKILL when the parent dies
+      (``prctl(PR_SET_PDEATHSIG)``; the parent may have died before the call, hence the
+      check after it); elsewhere a thread checks every half second that the parent is there.
+      The kernel signal comes when the thread that started the worker ends: pools are
+      started by the thread that uses them, the main thread of the command line.
+    - It closes the folder locks a fork copied into it (:func:`sim.folders.release_inherited`):
+      the parent's lock stays held, and goes when the parent does.
+    - It ignores Ctrl-C, which a terminal sends to every process of the command: the parent
+      stops its workers and prints one line (:mod:`sim.cli`), instead of each printing a
+      traceback.
+    - Its progress bars lock with a thread lock: tqdm's default, a named semaphore, would
+      outlive a killed worker and make the resource tracker warn at exit.
+
+    Args:
+        parent_pid: The process that started the pool (read there, before the fork or spawn).
+    """
+    from tqdm import tqdm
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tqdm.set_lock(threading.RLock())
+    if not _kernel_parent_death_signal():
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    if os.getppid() != parent_pid:  # the parent died before the signal was asked for
+        os.kill(os.getpid(), signal.SIGKILL)
+    release_inherited()
+
+
+def _kernel_parent_death_signal() -> bool:
+    """Ask Linux for SIGKILL when the parent dies; whether that worked."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+    except (OSError, AttributeError):  # no prctl in this libc: the thread watches instead
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Kill this process once its parent is gone (an orphan is adopted by another pid)."""
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def kill_workers(executor: ProcessPoolExecutor) -> None:
+    """End an executor's worker processes now, without waiting for their jobs (Ctrl-C)."""
+    processes = getattr(executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.kill()
+    # Waiting is short now, and lets the executor free its queues' semaphores (else the
+    # resource tracker warns of leaked ones at exit).
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _init(parent_pid: int) -> None:
     global _POOL
+    worker_start(parent_pid)
     _POOL = None  # the parent's pool, as copied at the fork: never this process's
     logging.getLogger("MESA").setLevel(logging.WARNING)
     # One BLAS thread per process: the workers are the cores asked for, and idle BLAS
@@ -89,7 +163,9 @@ def pool(children: int) -> ProcessPoolExecutor:
     ):
         return current.executor
     shutdown()
-    executor = ProcessPoolExecutor(max_workers=children, mp_context=_context(), initializer=_init)
+    executor = ProcessPoolExecutor(
+        max_workers=children, mp_context=_context(), initializer=_init, initargs=(os.getpid(),)
+    )
     # Fork the children now, outside any lock a caller holds (the first submit forks them).
     executor.submit(_noop).result()
     _POOL = _Pool(executor, children, os.getpid(), generation())
@@ -106,12 +182,19 @@ def prepare(workers: int) -> None:
         pool(workers - 1)
 
 
-def shutdown() -> None:
-    """Stop the pool's processes (a later call starts a new pool)."""
+def shutdown(kill: bool = False) -> None:
+    """Stop the pool's processes (a later call starts a new pool).
+
+    Args:
+        kill: End them at once (Ctrl-C) rather than let their current jobs finish.
+    """
     global _POOL
     current, _POOL = _POOL, None
     if current is not None and current.pid == os.getpid():
-        current.executor.shutdown(wait=True, cancel_futures=True)
+        if kill:
+            kill_workers(current.executor)
+        else:
+            current.executor.shutdown(wait=True, cancel_futures=True)
 
 
 atexit.register(shutdown)

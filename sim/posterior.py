@@ -17,7 +17,11 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ConfigError
-from sim.folders import held_here
+from sim.folders import held_here, read_status
+from sim.safeio import read_parquet
+
+#: What a posterior's parameter columns may name: values drawn per replicate.
+PARAMETER_ROOTS = ("actors.", "by_role.", "mechanisms.")
 
 
 def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
@@ -83,9 +87,11 @@ def read_posterior(path: str | Path) -> tuple[pd.DataFrame, Path]:
         The particles and the file they came from.
 
     Raises:
-        ConfigError: Unless the file is readable Parquet with a ``weight`` column, a
-            ``distance`` column and at least one parameter column, all numeric and finite,
-            with weights >= 0 and not all zero.
+        ConfigError: Unless the file is a regular file of readable Parquet within the
+            reader's caps (:mod:`sim.safeio`: size, rows and columns, from the footer) with a
+            ``weight`` column, a ``distance`` column and at least one parameter column (under
+            :data:`PARAMETER_ROOTS`), all numeric and finite, with weights >= 0 and not all
+            zero.
     """
     p = Path(path)
     folder = p if p.is_dir() else p.parent
@@ -93,26 +99,33 @@ def read_posterior(path: str | Path) -> tuple[pd.DataFrame, Path]:
     if not p.is_file() and str(path).isidentifier():
         p = shipped(str(path))
         folder = p.parent
-    if not p.is_file():
+    if not p.exists():  # a FIFO or a device exists: the reader refuses it with its own line
         raise ConfigError(f"posterior: {p} not found (run `escalation calibrate` first)")
     # The calibration writing the folder reads its own particles (its report) before the
     # marker; anyone else waits for the marker.
     calibration = (folder / "calibration.json").exists() or Path(path).is_dir()
-    if calibration and not held_here(folder) and _status(folder) != "complete":
+    if calibration and not held_here(folder) and read_status(folder).get("status") != "complete":
         raise ConfigError(
             f"posterior: {folder} is not a complete calibration (no completion marker "
             "status.json): it was interrupted; run it again"
         )
-    try:
-        table = pd.read_parquet(p)
-    except Exception:  # pyarrow raises several types for files that are not Parquet
-        raise ConfigError(f"posterior: {p} is not a readable Parquet file") from None
+    # Bounded (sim/safeio.py): rows and columns are checked from the footer before any data
+    # is read; in a calibration folder, the file must not lead out of it.
+    table = read_parquet(p, root=folder if Path(path).is_dir() else None, where=f"posterior: {p}")
     for col in ("weight", "distance"):
         if col not in table.columns:
             raise ConfigError(f"posterior: {p} has no {col} column (not a posterior file)")
     keys = [str(c) for c in table.columns if c not in ("weight", "distance")]
     if not keys:
         raise ConfigError(f"posterior: {p} has no parameter columns")
+    for key in keys:
+        # Drawn values go into the config before it is validated: only model parameters,
+        # never run settings (simulation.days=1e9) nor the config's own keys (posterior).
+        if not key.startswith(PARAMETER_ROOTS):
+            raise ConfigError(
+                f"posterior: {p}: column {key!r} is not a model parameter (a posterior holds "
+                f"weight, distance and keys under {', '.join(r + '*' for r in PARAMETER_ROOTS)})"
+            )
     if len(table) == 0:
         raise ConfigError(f"posterior: {p} has no particles")
     for col in table.columns:
@@ -126,13 +139,3 @@ def read_posterior(path: str | Path) -> tuple[pd.DataFrame, Path]:
     if not w.sum() > 0:
         raise ConfigError(f"posterior: {p}: the weights are all zero")
     return table, p
-
-
-def _status(folder: Path) -> str | None:
-    import json
-
-    try:
-        data = json.loads((folder / "status.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data.get("status") if isinstance(data, dict) else None

@@ -15,24 +15,37 @@ with what it holds, before Hydra writes its ``.hydra/`` record into it.
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import yaml
+from hydra.core.override_parser.types import Glob
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.app import HYDRA_FILES, already_done
+from sim.app import validate as validate_as_run
+from sim.composed import check_overrides, parse_overrides, sweep_size
 from sim.config import (
     compose_config,
+    group_options,
     register_configs,
     register_user_dir,
 )
 from sim.episode import check_role_overrides
 from sim.errors import ConfigError
-from sim.folders import FolderError, clear, config_digest, holds_output, lock
+from sim.folders import (
+    FolderError,
+    clear,
+    config_digest,
+    holds_output,
+    is_complete,
+    lock,
+    read_marker,
+    write_marker,
+)
 from sim.hydra_args import (
     PRINT_FLAGS,
     check_flags,
@@ -40,9 +53,8 @@ from sim.hydra_args import (
     job_config_request,
     split_own_flags,
 )
-from sim.model import EscalationModel
 from sim.overrides import check_conflicts, expand_short, split_hydra_args
-from sim.runner import plan_chunks
+from sim.safeio import read_run_yaml
 from sim.settings import Settings
 
 
@@ -74,19 +86,23 @@ class Plan:
     settings: Settings | None = field(default=None, repr=False)
 
 
-def _first_job(overrides: Sequence[str]) -> list[str]:
-    """A sweep's first job: each swept value replaced by its first value."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+def first_job(overrides: Sequence[str]) -> list[str]:
+    """A sweep's first job: each swept value replaced by its first value.
 
+    A shuffled sweep (``shuffle(range(...))``) gives its first value unshuffled: Hydra would
+    expand the whole range to shuffle it, before the sweep's size is checked.
+    """
     out = []
-    parser = OverridesParser.create()
-    for line in overrides:
-        try:
-            o = parser.parse_override(line)
-        except Exception as exc:  # Hydra's grammar errors: one line
-            raise ConfigError(f"{line.split('=', 1)[0]}: {str(exc).splitlines()[0]}") from None
+    for line, o in zip(overrides, parse_overrides(overrides), strict=True):
         if o.is_sweep_override():
-            first = next(iter(o.sweep_string_iterator()), None)
+            if getattr(o.value(), "shuffle", False):
+                o = copy.copy(o)
+                o._value = dataclasses.replace(o.value(), shuffle=False)
+            value = o.value()
+            if isinstance(value, Glob):  # Hydra matches it against the group's options
+                first = next(iter(sorted(value.filter(group_options(o.key_or_group)))), None)
+            else:
+                first = next(iter(o.sweep_string_iterator()), None)
             if first is None:
                 raise ConfigError(f"{o.get_key_element()}: the sweep has no values")
             out.append(f"{o.get_key_element()}={first}")
@@ -112,11 +128,9 @@ def validate(
     check_role_overrides(rest, cfg)
     if check is not None:
         check(cfg)
-    settings = Settings.from_config(cfg)
-    plan_chunks(settings)
-    # A one-replicate model checks the roster, relations and events too.
-    EscalationModel(settings, replicates=np.zeros(1, dtype=np.int64))
-    return cfg, settings
+    # As the run will: its design point applied, the settings, the run's size, and a
+    # one-replicate model that checks the roster, relations and events.
+    return cfg, validate_as_run(cfg)
 
 
 def compose_job(overrides: Sequence[str]) -> tuple[DictConfig, list[str]]:
@@ -157,6 +171,8 @@ def prepare(
     overrides = rewrite(given)
     check_conflicts(overrides)
     check_hydra_overrides(overrides)
+    # Each sweep's shape is checked (finite ranges, a step) before any value is drawn.
+    sweep_size(check_overrides(overrides), 10**18, group_options)
     plan = Plan(flags=flags, overrides=overrides, overwrite=overwrite)
     plan.multirun = any(f in ("-m", "--multirun") for f in flags)
     plan.printing = any(f.split("=", 1)[0] in PRINT_FLAGS for f in flags)
@@ -168,8 +184,13 @@ def prepare(
         return plan
     if plan.multirun and expand is not None:
         plan.overrides = expand(plan.overrides)
-    job = _first_job(plan.overrides) if plan.multirun else plan.overrides
+    job = first_job(plan.overrides) if plan.multirun else plan.overrides
     plan.cfg, plan.settings = validate(job, check)
+    if plan.multirun:
+        # Counted from the parsed overrides: a range is never expanded to be counted.
+        sweep_size(
+            check_overrides(plan.overrides), plan.settings.simulation.max_jobs, group_options
+        )
     key = "hydra.sweep.dir" if plan.multirun else "hydra.run.dir"
     dirs = [o.split("=", 1)[1] for o in plan.overrides if o.split("=", 1)[0] == key]
     if dirs and "${" not in dirs[-1]:
@@ -197,26 +218,48 @@ def printed_job_config(plan: Plan) -> bool:
 
 
 @contextlib.contextmanager
-def claim_folder(plan: Plan, what: str = "run folder") -> Iterator[bool]:
+def claim_folder(plan: Plan, what: str = "run folder", digest: str | None = None) -> Iterator[bool]:
     """Lock the plan's output folder (if named) and decide what to do with its contents.
 
+    A folder it goes on to write gets the ownership marker (:func:`sim.folders.write_marker`),
+    with the config's digest; a refused one is left as it was.
+
+    Args:
+        plan: The checked command line.
+        what: The kind of folder, for messages and the marker.
+        digest: The digest of the config a calibration folder's marker records: a folder
+            whose marker has it holds an unfinished calibration of this config, restarted
+            there; with a complete one, there is nothing to do.
+
     Yields:
-        True if it already holds a complete run of exactly this config (nothing to do).
+        True if it already holds a complete run (or calibration) of exactly this config.
 
     Raises:
         FolderError: If another process writes it, or it holds another run or sweep and
-            ``--overwrite`` was not given.
+            ``--overwrite`` was not given, or ``--overwrite`` was given for a folder this
+            tool did not write.
     """
     if plan.out_dir is None:
         yield False
         return
     with lock(plan.out_dir, what):
-        yield _decide(plan, what)
+        done = _decide(plan, what, digest)
+        if not done:
+            if digest is None and what == "run folder" and plan.settings is not None:
+                digest = _digest_of(plan.settings.raw)
+            write_marker(plan.out_dir, what, digest)
+        yield done
 
 
-def _decide(plan: Plan, what: str) -> bool:
+def _decide(plan: Plan, what: str, digest: str | None = None) -> bool:
     path = plan.out_dir
     assert path is not None
+    if digest is not None and what == "calibration folder":
+        if is_complete(path, digest):
+            return True
+        if read_marker(path).get("config_sha256") == digest:
+            clear(path)  # a killed calibration of this config: restarted in its folder
+            return False
     if plan.multirun:
         if holds_output(path) and not _same_sweep(path, plan.overrides):
             if not plan.overwrite:
@@ -252,9 +295,10 @@ def _digest_of(raw: dict[str, Any]) -> str:
 
 
 def _read_yaml(path: Path) -> Any:
+    # Bounded (sim/safeio.py): a FIFO or an alias bomb left in the folder reads as nothing.
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+        return read_run_yaml(path, root=path.parent)
+    except (OSError, ValueError):  # ValueError: ConfigError, a file the reader refuses
         return None
 
 

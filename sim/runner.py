@@ -33,10 +33,11 @@ from sim import parallel
 from sim import relations as rel
 from sim.errors import ConfigError
 from sim.eventlog import event_table, write_atomic
-from sim.folders import config_digest, invalidate, is_complete, write_text
+from sim.folders import config_digest, invalidate, is_complete, write_marker, write_text
 from sim.folders import mark_complete as _mark_complete
 from sim.metrics import Accumulator, replicate_outcomes, summarise
 from sim.model import EscalationModel
+from sim.safeio import read_run_yaml
 from sim.settings import Settings
 from sim.timeline import load_timeline
 
@@ -188,6 +189,8 @@ def simulate(
         path.mkdir(parents=True, exist_ok=True)
         # The old completion marker goes first: killed from here on, the folder is incomplete.
         invalidate(path)
+        # The folder is ours from here on: --overwrite may clear it (sim.folders.clear).
+        write_marker(path, "run folder", run_digest(settings.raw))
         # Parts an earlier, unfinished run left (its chunks may have been cut otherwise).
         for part in [*path.glob("events/part-*.parquet"), *path.glob("outcomes/part-*.parquet")]:
             part.unlink()
@@ -344,8 +347,10 @@ def read_run_config(run_dir: str | Path) -> dict[str, Any]:
     if not path.is_dir():
         raise ConfigError(f"run_dir: {path} is not a folder")
     try:
-        raw = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        # Bounded (sim/safeio.py): a FIFO, a link out of the folder or an alias bomb in a
+        # run folder is refused with its own line, before it can hang or fill memory.
+        raw = read_run_yaml(path / "config.yaml", root=path)
+    except OSError:
         raise ConfigError(
             f"run_dir: {path} has no readable config.yaml (not a run folder)"
         ) from None

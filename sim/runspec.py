@@ -31,6 +31,7 @@ class SimulationSpec:
         sample_paths: Number of replicates whose full paths are kept for the report.
         memory_mb: Memory a chunk may use; chunks shrink to fit long horizons.
         max_hours: Refuse up front a run estimated to take longer than this.
+        max_jobs: Refuse up front a sweep or a design with more jobs than this.
     """
 
     replicates: int = 10_000
@@ -42,6 +43,7 @@ class SimulationSpec:
     sample_paths: int = 20
     memory_mb: int = 512
     max_hours: float = 1.0
+    max_jobs: int = 100_000
 
 
 def mapping(value: Any, where: str) -> dict[str, Any]:
@@ -83,6 +85,7 @@ INT_RANGES = {
     "workers": (1, 1024),
     "sample_paths": (0, 10_000),
     "memory_mb": (16, 10**6),
+    "max_jobs": (1, 10**9),
 }
 
 

@@ -31,6 +31,7 @@ from sim.policies.base import resolve_params
 from sim.posterior import posterior_arrays, set_key
 from sim.runspec import SimulationSpec, check_report, int_value, mapping, simulation_spec
 from sim.submodels import MECHANISM_PARAMS
+from sim.yamlfiles import check_resolved_size
 
 #: The config's top-level sections.
 TOP_LEVEL_KEYS = (
@@ -190,6 +191,8 @@ def _to_plain(cfg: Any) -> dict[str, Any]:
         if isinstance(cfg, DictConfig):
             from omegaconf.errors import OmegaConfBaseException
 
+            # Measured before resolving: nested interpolations can grow without bound.
+            check_resolved_size(OmegaConf.to_container(cfg))
             try:
                 plain = OmegaConf.to_container(cfg, resolve=True)
             except OmegaConfBaseException as exc:

@@ -268,7 +268,8 @@ def _load(path: Path, name: str | None = None) -> Timeline:
     name = name or str(raw.get("episode") or path.parent.name)
     where = f"seeds/{name}/timeline.yaml"
     sources_file = path.with_name("sources.yaml")
-    sources_raw = load_yaml(sources_file) if sources_file.is_file() else {}
+    # The sources next to the timeline, never through a link out of its folder.
+    sources_raw = load_yaml(sources_file, root=path.parent) if sources_file.exists() else {}
     sources = parse_sources(sources_raw, f"seeds/{name}/sources.yaml") if sources_raw else {}
     roster = parse_roster(sources_raw.get("roster"), sources, f"seeds/{name}/sources.yaml")
     try:

@@ -12,6 +12,7 @@ Regenerate the table in docs/reliability.md with ``python tests/bad_inputs.py``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -154,7 +155,7 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     ([RUN, "--config-dir", "{tmp}/cd_episode_hydra"], "files cannot configure Hydra"),
     ([RUN, "--config-dir", "{tmp}/cd_job_logging"], "hydra/job_logging/evil.yaml: not in a"),
     ([RUN, "--config-dir", "{tmp}/cd_package"], "'@package hydra.callbacks'"),
-    ([RUN, "--config-dir", "{tmp}/cd_defaults"], "selects a Hydra config"),
+    ([RUN, "--config-dir", "{tmp}/cd_defaults"], "defaults: a file cannot select other configs"),
     ([RUN, "--config-dir", "{tmp}/cd_primary"], "config.yaml: not in a config group"),
     ([RUN, "--config-dir", "{tmp}/cd_env"], "${oc.env:...} is not allowed"),
     ([RUN, "--config-dir", "{tmp}/cd_env_nested"], "${oc.env:...} is not allowed"),
@@ -170,7 +171,7 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     ([CAL, "--config-dir", "{tmp}/cd_scenario_hydra", "scenario=evil"], "cannot configure Hydra"),
     # --- posterior files
     ([RUN, "posterior={tmp}/nowhere/posterior.parquet"], "posterior: {tmp}/nowhere/posterior"),
-    ([RUN, "posterior=/etc/passwd"], "posterior: /etc/passwd is not a readable Parquet file"),
+    ([RUN, "posterior=/etc/passwd"], "posterior: /etc/passwd: not a readable Parquet file"),
     ([RUN, "posterior={tmp}/post_noweight.parquet"], "has no weight column"),
     ([RUN, "posterior={tmp}/post_nodistance.parquet"], "has no distance column"),
     ([RUN, "posterior={tmp}/post_noparams.parquet"], "has no parameter columns"),
@@ -180,7 +181,7 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     ([RUN, "posterior={tmp}/post_zero.parquet"], "the weights are all zero"),
     ([RUN, "posterior={tmp}/post_negative.parquet"], "negative weights"),
     ([RUN, "posterior={tmp}/post_text.parquet"], "is not numeric"),
-    ([RUN, "posterior={tmp}/post_unknown.parquet"], "no.such.key: no such config key"),
+    ([RUN, "posterior={tmp}/post_unknown.parquet"], "'no.such.key' is not a model parameter"),
     ([RUN, "posterior={tmp}/cal_incomplete"], "is not a complete calibration"),
     ([RUN, "posterior={tmp}/cal_incomplete/posterior.parquet"], "not a complete calibration"),
     # --- calibration settings
@@ -227,8 +228,194 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     (["replay", "{tmp}/run_not_mapping", "0"], "config.yaml is not a mapping"),
     (["replay", "{tmp}/run_bad_config", "0"], "foo: unknown top-level key"),
     # --- composed-config checks, sizes before allocation, arguments (issue 29)
+    (
+        [RUN, "--config-dir", "{tmp}/cd_pkg_callbacks", "design=evil"],
+        "'@package _global_.hydra.callbacks' would place it in hydra.callbacks",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_pkg_env_set", "design=evil"],
+        "'@package hydra.job.env_set' would place it in hydra.job.env_set",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_pkg_job_logging", "design=evil"],
+        "would place it in hydra.job_logging",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_pkg_global_design", "design=evil"],
+        "would place it in the top of the config; a design file stays in its own node",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_pkg_simulation", "design=evil"],
+        "would place it in simulation; a design file stays in its own node",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_pkg_here", "design=evil"],
+        "'@package _here_': not a package a file may name",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_pkg_episode_hydra", "episode=evil"],
+        "would place it in hydra.callbacks; a episode file stays in its own node",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_design_plain", "+design@hydra.callbacks=evil"],
+        "design@hydra.callbacks: package overrides are not allowed",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_design_plain", "+design@_global_.hydra.callbacks=evil"],
+        "design@_global_.hydra.callbacks: package overrides are not allowed",
+    ),
+    ([RUN, "+ladder@hydra.job_logging=cameo"], "ladder@hydra.job_logging: package overrides"),
+    ([RUN, "design@simulation=lhs_policies"], "design@simulation: package overrides"),
+    (
+        [
+            RUN,
+            "-m",
+            "--config-dir",
+            "{tmp}/cd_design_plain",
+            "seed=1,2",
+            "+design@hydra.callbacks=evil",
+        ],
+        "design@hydra.callbacks: package overrides are not allowed",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_design_defaults", "design=evil"],
+        "defaults: a file cannot select other configs",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_string_bomb", "scenario=bomb"],
+        "its interpolations would resolve to over 5,000,000 characters",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_dict_bomb", "scenario=bomb"],
+        "its interpolations would resolve to over 5,000,000 characters",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_cycle", "scenario=loop"],
+        "an interpolation refers to itself",
+    ),
+    (
+        [RUN, "--config-dir", "{tmp}/cd_select_bomb", "scenario=bomb"],
+        "its interpolations would resolve to over 5,000,000 characters",
+    ),
+    ([RUN, "-m", "seed=range(0,1000000000)"], "the sweep would have over 100,000 jobs"),
+    ([RUN, "-m", "seed=shuffle(range(0,1000000000))"], "the sweep would have over 100,000"),
+    (
+        [RUN, "-m", "seed=range(0,1000)", "actors.iran.willingness=range(0,1,0.001)"],
+        "the sweep would have over 100,000 jobs",
+    ),
+    ([RUN, "-m", "seed=range(0,10,0)"], "simulation.seed: a range's step cannot be 0"),
+    (
+        [RUN, "-m", "simulation.max_jobs=10", "seed=range(0,11)"],
+        "over 10 jobs (limit simulation.max_jobs=10",
+    ),
+    ([RUN, "simulation.max_jobs=0"], "simulation.max_jobs: 0 outside"),
+    ([RUN, "simulation.max_jobs=nan"], "simulation.max_jobs: expected an integer"),
+    (
+        [RUN, "-m", "design=lhs_policies", "design.n=1000000000"],
+        "design.n: 1,000,000,000 gives 1,000,000,000 points, over the limit of 100,000 jobs",
+    ),
+    (
+        [RUN, "design=lhs_policies", "design.n=1000000000", "design.point=0"],
+        "design.n: 1,000,000,000 gives 1,000,000,000 points",
+    ),
+    (
+        [RUN, "-m", "design=sobol_policies", "design.n=100000"],
+        "points, over the limit of 100,000 jobs",
+    ),
+    ([RUN, "replicate=100"], "replicate: unknown key (did you mean 'replicates'"),
+    ([RUN, "dayz=3"], "dayz: unknown key (did you mean 'days'"),
+    ([RUN, "sed=3"], "sed: unknown key (did you mean 'seed'"),
+    ([RUN, "episode=iran_pakistan_2024", "worker=2"], "worker: unknown key (did you mean"),
+    (
+        [RUN, "-m", "hydra/launcher=slurm", "hydra.launcher.mem_gb=1e-9", "seed=1,2"],
+        "hydra.launcher.mem_gb: 1e-9 GB is under 1 MB",
+    ),
+    (
+        [RUN, "-m", "hydra/launcher=slurm", "hydra.launcher.mem_gb=nan", "seed=1,2"],
+        "hydra.launcher.mem_gb: expected a positive number",
+    ),
+    (
+        [RUN, "-m", "hydra/launcher=slurm", "hydra.launcher.timeout_min=inf", "seed=1,2"],
+        "hydra.launcher.timeout_min: expected a positive number",
+    ),
+    (
+        ["validate", "seconds_per_fold=nan", "out={tmp}/v"],
+        "calibration.seconds: expected a positive",
+    ),
+    (
+        ["validate", "seconds_per_fold=inf", "out={tmp}/v"],
+        "calibration.seconds: expected a positive",
+    ),
+    (
+        ["validate", "seconds_per_fold=-1", "out={tmp}/v"],
+        "calibration.seconds: expected a positive",
+    ),
+    (
+        ["validate", "min_tolerance=nan", "out={tmp}/v"],
+        "calibration.min_tolerance: nan is not a finite",
+    ),
+    (["validate", "draws=nan", "out={tmp}/v"], "calibration.validation.draws: expected an integer"),
+    (["validate", "seeds=inf", "out={tmp}/v"], "calibration.validation.seeds: expected an integer"),
+    ([CAL, "min_tolerance=inf"], "calibration.min_tolerance: inf is not a finite number"),
+    ([RUN, "actors.iran.willingness=nan"], "actors.iran.willingness: NaN is not a valid value"),
+    ([RUN, "mechanisms.hostility_gain=inf"], "mechanisms.hostility_gain: inf outside"),
+    ([RUN, "max_hours=nan"], "simulation.max_hours: NaN is not a valid value"),
+    ([RUN, "simulation.memory_mb=inf"], "simulation.memory_mb: expected an integer"),
     # --- bounded reads of untrusted files (issue 29)
+    ([RUN, "--config-dir", "{tmp}/cd_bomb"], "scenario/bomb.yaml: YAML aliases expand to more"),
+    ([RUN, "--config-dir", "{tmp}/cd_bomb", "scenario=bomb"], "YAML aliases expand to more"),
+    ([CAL, "--config-dir", "{tmp}/cd_bomb"], "scenario/bomb.yaml: YAML aliases expand to more"),
+    ([RUN, "--config-dir", "{tmp}/cd_bomb_episode"], "episode/bomb.yaml: YAML aliases expand"),
+    ([RUN, "--config-dir", "{tmp}/cd_recursive"], "the YAML alias *a is recursive"),
+    ([RUN, "--config-dir", "{tmp}/cd_aliases"], "more than 1,000 YAML aliases"),
+    ([RUN, "--config-dir", "{tmp}/cd_nodes"], "YAML of more than 100,000 nodes"),
+    ([RUN, "--config-dir", "{tmp}/cd_deep"], "YAML nested deeper than 100 levels"),
+    ([RUN, "--config-dir", "{tmp}/cd_fifo"], "scenario/x.yaml: a FIFO, not a regular file"),
+    ([CAL, "--config-dir", "{tmp}/cd_fifo"], "scenario/x.yaml: a FIFO, not a regular file"),
+    ([RUN, "--config-dir", "{tmp}/cd_dev_zero"], "scenario/z.yaml: leads to /dev/zero, outside"),
+    ([RUN, "--config-dir", "{tmp}/cd_link_out"], "scenario/x.yaml: leads to "),
+    ([RUN, "--config-dir", "{tmp}/cd_link_folder"], "--config-dir: episode: leads to "),
+    ([RUN, "--config-dir", "{tmp}/cd_big"], "scenario/big.yaml: larger than the 16 MiB limit"),
+    ([RUN, "--config-dir", "{tmp}/cd_latin1"], "latin1.yaml: not UTF-8 text: byte 0xe9 at offset"),
+    ([RUN, "--config-dir", "{tmp}/cd_latin1_episode"], "episode/latin1.yaml: not UTF-8 text"),
+    (["replay", "{tmp}/run_bomb", "0"], "config.yaml: YAML aliases expand to more than"),
+    (["report", "{tmp}/run_bomb"], "config.yaml: YAML aliases expand to more than"),
+    (["replay", "{tmp}/run_fifo", "0"], "config.yaml: a FIFO, not a regular file"),
+    (["report", "{tmp}/run_fifo"], "config.yaml: a FIFO, not a regular file"),
+    (["replay", "{tmp}/run_link_out", "0"], "config.yaml: leads to "),
+    (["replay", "{tmp}/run_latin1", "0"], "config.yaml: not UTF-8 text: byte 0xff at offset"),
+    (["report", "{tmp}/run_dev_zero"], "summary.json: leads to /dev/zero, outside"),
+    (["report", "{tmp}/run_big_summary"], "summary.json: larger than the 16 MiB limit"),
+    (["report", "{tmp}/sweep_fifo"], "sweep.parquet: a FIFO, not a regular file"),
+    ([RUN, "posterior={tmp}/post_300m_rows.parquet"], "300,000,000 rows, more than the limit"),
+    ([RUN, "posterior={tmp}/post_wide.parquet"], "1,001 columns, more than the limit of 1,000"),
+    ([RUN, "posterior={tmp}/post_big.parquet"], "larger than the 1024 MiB limit"),
+    ([RUN, "posterior={tmp}/post_days.parquet"], "'simulation.days' is not a model parameter"),
+    ([RUN, "posterior={tmp}/post_seed.parquet"], "'simulation.seed' is not a model parameter"),
+    ([RUN, "posterior={tmp}/post_workers.parquet"], "'simulation.workers' is not a model"),
+    ([RUN, "posterior={tmp}/post_posterior.parquet"], "'posterior' is not a model parameter"),
+    ([RUN, "posterior={tmp}/post_fifo.parquet"], "post_fifo.parquet: a FIFO, not a regular file"),
+    ([RUN, "posterior={tmp}/post_dev_zero.parquet"], "a character device, not a regular file"),
+    ([RUN, "posterior={tmp}/cal_link_out"], "posterior.parquet: leads to "),
     # --- folders, flags and process lifecycle (issue 29)
+    ([RUN, "hydra.run.dir={tmp}/thesis", "--overwrite"], "escalation did not write this"),
+    ([RUN, "hydra.run.dir={tmp}/stray_files", "--overwrite"], "escalation did not write this"),
+    ([RUN, "hydra.run.dir={tmp}/thesis_config", "--overwrite"], "escalation did not write this"),
+    ([RUN, "-m", "seed=1,2", "hydra.sweep.dir={tmp}/thesis", "--overwrite"], "did not write this"),
+    ([CAL, "hydra.run.dir={tmp}/thesis", "--overwrite"], "escalation did not write this"),
+    (["validate", "out={tmp}/thesis", "--overwrite"], "escalation did not write this"),
+    ([RUN, "hydra.run.dir={tmp}/locked_orphan"], "locked by a leftover process of dead process"),
+    ([RUN, "hydra.run.dir={tmp}/locked_alive"], "is writing this run folder (process"),
+    ([CAL, "hydra.run.dir={tmp}/locked_orphan"], "calibration folder is locked by a leftover"),
+    (["aggregate", "{tmp}/locked_orphan"], "the sweep folder is locked by a leftover process"),
+    (["report", "{tmp}/other_run", "-o", "{tmp}/other_run/summary.json"], "files escalation wrote"),
+    (["report", "{tmp}/other_run", "-o", "{tmp}/other_run/config.yaml"], "files escalation wrote"),
+    (["report", "{tmp}/other_run", "-o", "{tmp}/other_run/status.json"], "files escalation wrote"),
+    (["report", "{tmp}/other_run", "-o", "{tmp}/other_run/report.html"], "files escalation wrote"),
+    (["report", "{tmp}/other_run", "-o", "{tmp}/other_sweep/multirun.yaml"], "escalation wrote"),
+    (["report", "{tmp}/other_run", "-o", "{tmp}/notes.txt"], "give a name ending in .html"),
+    (["report", "{tmp}/other_run", "-o", "{tmp}/page.pdf"], "give a name ending in .html"),
+    (["report", "{tmp}/other_run", "-o", "{tmp}/other_run"], "is a folder; name the page"),
 ]
 
 
@@ -260,6 +447,60 @@ def _fake_run(folder: Path, config: Any, summary: Any, marker: Any = "auto") -> 
         marker = {"status": "complete", "config_sha256": config_digest(config)}
     if marker is not None:
         (folder / "status.json").write_text(json.dumps(marker))
+
+
+def _text(path: Path, text: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+
+def _link(path: Path, target: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+
+
+def _fifo(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+
+
+def _sparse(path: Path, size: int) -> None:
+    """A file of ``size`` bytes that takes no room on disk (all zeros)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.truncate(size)
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    """A 'billion laughs' of about 400 bytes: 9 levels of 9 aliases, 9**9 strings expanded."""
+    lines = ["a0: &a0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+@functools.cache
+def _huge_parquet() -> Path:
+    """A posterior whose footer counts 300 million rows (600 kB; built once a session)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = Path(tempfile.mkdtemp(prefix="bad-inputs-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    # A column of nulls: no data, so 300 million rows write in half a second.
+    pq.write_table(pa.table({"weight": pa.nulls(300_000_000)}), folder / "huge.parquet")
+    return folder / "huge.parquet"
+
+
+def _huge_posterior(path: Path) -> None:
+    import shutil
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_huge_parquet(), path)
 
 
 GOOD_SUMMARY = {
@@ -371,10 +612,193 @@ FILES: dict[str, Callable[[Path], None]] = {
         _parquet(d / "sweep.parquet", {"run_dir": ["../run_incomplete"], "status": ["complete"]}),
     ),
     # --- issue 29: composed-config checks
+    "cd_pkg_callbacks": lambda d: _yaml(
+        d / "design" / "evil.yaml",
+        {"x": {"_target_": "builtins.print", "_args_": ["pwned"]}},
+        "# @package _global_.hydra.callbacks\n",
+    ),
+    "cd_pkg_env_set": lambda d: _yaml(
+        d / "design" / "evil.yaml", {"PYTHONPATH": "/tmp"}, "# @package hydra.job.env_set\n"
+    ),
+    "cd_pkg_job_logging": lambda d: _yaml(
+        d / "design" / "evil.yaml",
+        {"version": 1, "handlers": {"x": {"()": "builtins.print"}}},
+        "#   @package   _global_.hydra.job_logging\n",
+    ),
+    "cd_pkg_global_design": lambda d: _yaml(
+        d / "design" / "evil.yaml", {"simulation": {"workers": 64}}, "# @package _global_\n"
+    ),
+    "cd_pkg_simulation": lambda d: _yaml(
+        d / "design" / "evil.yaml", {"workers": 64}, "# @package simulation\n"
+    ),
+    "cd_pkg_here": lambda d: _yaml(d / "design" / "evil.yaml", {"a": 1}, "# @package _here_\n"),
+    "cd_pkg_episode_hydra": lambda d: _yaml(
+        d / "episode" / "evil.yaml",
+        {"x": {"_target_": "builtins.print"}},
+        "# @package _global_.hydra.callbacks\n",
+    ),
+    "cd_design_plain": lambda d: _yaml(
+        d / "design" / "evil.yaml", {"x": {"_target_": "builtins.print", "_args_": ["pwned"]}}
+    ),
+    "cd_design_defaults": lambda d: _yaml(
+        d / "design" / "evil.yaml", {"defaults": [{"/hydra/callbacks@_here_": "x"}]}
+    ),
+    "cd_string_bomb": lambda d: _yaml(
+        d / "scenario" / "bomb.yaml",
+        {
+            "scenario": {
+                "a": "x" * 64,
+                **{
+                    f"l{i}": f"${{scenario.{'a' if i == 0 else f'l{i - 1}'}}}" * 2
+                    for i in range(40)
+                },
+            }
+        },
+    ),
+    "cd_dict_bomb": lambda d: _yaml(
+        d / "scenario" / "bomb.yaml",
+        {
+            "scenario": {
+                "a": {"k": "x" * 64},
+                **{
+                    f"l{i}": {
+                        "p": f"${{scenario.{'a' if i == 0 else f'l{i - 1}'}}}",
+                        "q": f"${{scenario.{'a' if i == 0 else f'l{i - 1}'}}}",
+                    }
+                    for i in range(40)
+                },
+            }
+        },
+    ),
+    "cd_select_bomb": lambda d: _yaml(
+        d / "scenario" / "bomb.yaml",
+        {
+            "scenario": {
+                "a": "x" * 64,
+                **{
+                    f"l{i}": f"${{oc.select:scenario.{'a' if i == 0 else f'l{i - 1}'},0}}" * 2
+                    for i in range(40)
+                },
+            }
+        },
+    ),
+    "cd_cycle": lambda d: _yaml(
+        d / "scenario" / "loop.yaml", {"scenario": {"a": "${scenario.b}", "b": "x${scenario.a}"}}
+    ),
     # --- issue 29: bounded reads
+    "cd_bomb": lambda d: _text(d / "scenario" / "bomb.yaml", _alias_bomb()),
+    "cd_bomb_episode": lambda d: _text(d / "episode" / "bomb.yaml", _alias_bomb()),
+    "cd_recursive": lambda d: _text(d / "scenario" / "loop.yaml", "a: &a [1, *a]\n"),
+    "cd_aliases": lambda d: _text(
+        d / "scenario" / "many.yaml", "a: &a 1\nb: [" + ", ".join(["*a"] * 1001) + "]\n"
+    ),
+    "cd_nodes": lambda d: _text(d / "scenario" / "long.yaml", "x: [" + "0," * 100_001 + "0]\n"),
+    "cd_deep": lambda d: _text(d / "scenario" / "deep.yaml", "x: " + "[" * 200 + "]" * 200),
+    "cd_fifo": lambda d: _fifo(d / "scenario" / "x.yaml"),
+    "cd_dev_zero": lambda d: _link(d / "scenario" / "z.yaml", Path("/dev/zero")),
+    "cd_link_out": lambda d: (
+        _yaml(d.with_name("outside") / "x.yaml", {"scenario": {"title": "elsewhere"}}),
+        _link(d / "scenario" / "x.yaml", d.with_name("outside") / "x.yaml"),
+    ),
+    "cd_link_folder": lambda d: (
+        _yaml(d.with_name("outside") / "x.yaml", {}),
+        _link(d / "episode", d.with_name("outside")),
+    ),
+    "cd_big": lambda d: _sparse(d / "scenario" / "big.yaml", 20 * 2**20),
+    "cd_latin1": lambda d: _text(d / "scenario" / "latin1.yaml", b"scenario: {title: caf\xe9}\n"),
+    "cd_latin1_episode": lambda d: _text(d / "episode" / "latin1.yaml", b"title: caf\xe9\n"),
+    "run_bomb": lambda d: (
+        _fake_run(d, {"a": 1}, GOOD_SUMMARY),
+        _text(d / "config.yaml", _alias_bomb()),
+    ),
+    "run_fifo": lambda d: (
+        _fake_run(d, {"a": 1}, GOOD_SUMMARY),
+        (d / "config.yaml").unlink(),
+        os.mkfifo(d / "config.yaml"),
+    ),
+    "run_link_out": lambda d: (
+        _fake_run(d, {"a": 1}, GOOD_SUMMARY),
+        _yaml(d.with_name("outside") / "config.yaml", {"a": 1}),
+        (d / "config.yaml").unlink(),
+        _link(d / "config.yaml", d.with_name("outside") / "config.yaml"),
+    ),
+    "run_latin1": lambda d: (
+        _fake_run(d, {"a": 1}, GOOD_SUMMARY),
+        _text(d / "config.yaml", b"a: 1\nb: \xff\n"),
+    ),
+    "run_dev_zero": lambda d: (
+        _fake_run(d, {"a": 1}, None),
+        _link(d / "summary.json", Path("/dev/zero")),
+    ),
+    "run_big_summary": lambda d: (
+        _fake_run(d, {"a": 1}, None),
+        _sparse(d / "summary.json", 20 * 2**20),
+    ),
+    "sweep_fifo": lambda d: d.mkdir() or os.mkfifo(d / "sweep.parquet"),
+    "post_300m_rows.parquet": lambda p: _huge_posterior(p),
+    "post_wide.parquet": lambda p: _parquet(
+        p, {"weight": [1.0], "distance": [0.0]} | {f"actors.iran.x{i}": [0.0] for i in range(999)}
+    ),
+    "post_big.parquet": lambda p: _sparse(p, 2**30 + 1),
+    "post_days.parquet": lambda p: _parquet(
+        p, {"simulation.days": [1e9, 1e9], "weight": [1.0, 1.0]} | _D2
+    ),
+    "post_seed.parquet": lambda p: _parquet(p, {"simulation.seed": [1, 2], "weight": [1, 1]} | _D2),
+    "post_workers.parquet": lambda p: _parquet(
+        p, {"simulation.workers": [64, 64], "weight": [1.0, 1.0]} | _D2
+    ),
+    "post_posterior.parquet": lambda p: _parquet(
+        p, {P: [1.0, 2.0], "posterior": [1.0, 2.0], "weight": [1.0, 1.0]} | _D2
+    ),
+    "post_fifo.parquet": lambda p: _fifo(p),
+    "post_dev_zero.parquet": lambda p: _link(p, Path("/dev/zero")),
+    "cal_link_out": lambda d: (
+        _parquet(d.with_name("outside") / "p.parquet", {P: [1.0, 2.0], "weight": [1.0, 1.0]} | _D2),
+        _link(d / "posterior.parquet", d.with_name("outside") / "p.parquet"),
+        (d / "calibration.json").write_text("{}"),
+        (d / "status.json").write_text(json.dumps({"status": "complete"})),
+    ),
     # --- issue 29: folders and flags
+    "thesis": lambda d: (
+        d.mkdir() or (d / "thesis.tex").write_text("\\begin{document}") or (d / "refs.bib").touch()
+    ),
+    "thesis_config": lambda d: (
+        d.mkdir() or (d / "config.yaml").write_text("a: 1\n") or (d / "thesis.tex").touch()
+    ),
+    "locked_orphan": lambda d: _hold_lock(d, orphan=True),
+    "locked_alive": lambda d: _hold_lock(d, orphan=False),
 }
 _D2 = {"distance": [0.0, 0.0]}
+
+
+#: Holds a folder's lock from a process of its own, as long as the folder exists (60 s at
+#: most). "orphan": a parent takes the lock and dies, and the child it forked keeps it (a
+#: forked worker that outlived its parent); else a process that is alive takes it.
+_HOLDER = """
+import fcntl, os, sys, time
+folder, orphan = sys.argv[1], sys.argv[2] == "orphan"
+r, w = os.pipe()
+if orphan:
+    fcntl.flock(os.open(folder, os.O_RDONLY), fcntl.LOCK_EX)
+if os.fork() == 0:
+    if not orphan:
+        fcntl.flock(os.open(folder, os.O_RDONLY), fcntl.LOCK_EX)
+    os.write(w, b"x")
+    end = time.time() + 60
+    while time.time() < end and os.path.isdir(folder):
+        time.sleep(0.1)
+    os._exit(0)
+os.read(r, 1)
+"""
+
+
+def _hold_lock(folder: Path, orphan: bool) -> None:
+    import subprocess
+
+    folder.mkdir()
+    # The holder's parent exits once the lock is held (run() waits for it and reaps it).
+    mode = "orphan" if orphan else "alive"
+    subprocess.run([sys.executable, "-c", _HOLDER, str(folder), mode], check=True)
 
 
 def make_files(tmp: Path, args: list[str] | None = None) -> None:

@@ -183,6 +183,11 @@ def test_cli_validate_keeps_to_the_folder_rules(tmp_path: Path) -> None:
     p = validate_cli("--overwrite", "quantile=1.5")
     assert p.returncode == 2 and "calibration.quantile" in p.stderr, p.stderr
     assert sorted(x.name for x in out.iterdir()) == ["notes.txt"]
+    # --overwrite clears only a folder escalation wrote (its marker): not one of notes.
+    p = validate_cli("--overwrite")
+    assert p.returncode == 2 and "escalation did not write this folder" in p.stderr, p.stderr
+    assert sorted(x.name for x in out.iterdir()) == ["notes.txt"]
+    (out / ".escalation.json").write_text('{"tool": "escalation"}')  # a folder of ours
     p = validate_cli("--overwrite")
     assert p.returncode == 0, p.stderr
     assert not (out / "notes.txt").exists() and (out / "validation.html").is_file()

@@ -184,8 +184,9 @@ def test_yaml_tags_cannot_build_objects(tmp_path: Path) -> None:
     ("node", "package", "message"),
     [
         ({"hydra": {"callbacks": {}}}, None, "files cannot configure Hydra"),
-        ({"x": 1}, "hydra.callbacks", "files cannot configure Hydra"),
-        ({"defaults": [{"override /hydra/launcher": "local"}]}, None, "selects a Hydra config"),
+        ({"x": 1}, "hydra.callbacks", "would place it in hydra.callbacks"),
+        ({"x": 1}, "_global_.hydra.callbacks", "would place it in hydra.callbacks"),
+        ({"defaults": [{"override /hydra/launcher": "local"}]}, None, "cannot select other"),
         ({"a": {"b": ["${oc.env:HOME}"]}}, None, "a.b[0]: the interpolation ${oc.env:...}"),
         ({"a": "${oc.${x}:y}"}, None, "is not allowed"),
         ({"a": "${hydra:runtime.cwd}"}, None, "${hydra:...} is not allowed"),
@@ -198,7 +199,7 @@ def test_check_file_reads_the_structure_not_the_text(
     with pytest.raises(
         ConfigError, match=message.replace("$", r"\$").replace("{", r"\{").replace("[", r"\[")
     ):
-        check_file(node, "f.yaml", package)
+        check_file(node, "f.yaml", "design" if package else None, package)
 
 
 def test_resolvers_on_the_command_line_are_the_users(tmp_path: Path) -> None:

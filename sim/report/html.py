@@ -9,7 +9,6 @@ bytes. All text reaches the page through Jinja2 with autoescaping on.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sim.folders import write_text
 from sim.report import figures
 from sim.report.layout import rung_labels
+from sim.safeio import read_json, read_text
 
 PLOTLY_CONFIG = {"showSendToCloud": False, "displaylogo": False, "responsive": True}
 
@@ -80,9 +80,17 @@ def write_shared_plotly(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / PLOTLY_JS_FILE
     js = get_plotlyjs()
-    if not target.is_file() or target.read_text(encoding="utf-8") != js:
+    if _text_or_none(target) != js:
         write_atomic_text(target, js)
     return target
+
+
+def _text_or_none(path: Path) -> str | None:
+    # Bounded (sim/safeio.py): a FIFO or a link out of the folder reads as missing.
+    try:
+        return read_text(path, root=path.parent)
+    except (OSError, ValueError):  # ValueError: ConfigError, a file the reader refuses
+        return None
 
 
 def _env() -> Environment:
@@ -277,7 +285,7 @@ def write_run_report(
     """
     path = Path(run_dir)
     if summary is None:
-        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        summary = read_json(path / "summary.json", root=path)
     out = path / "report.html"
     if check_plotly_js(plotly_js) == "inline":
         return write_atomic_text(out, run_page(summary))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -10,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from sim.errors import ConfigError
 from sim.folders import config_digest, is_complete
+from sim.safeio import read_json, read_parquet, read_run_yaml
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +110,8 @@ SUMMARY_KEYS: dict[str, type | tuple[type, ...]] = {
 def is_complete_run(path: Path) -> bool:
     """Whether ``path`` holds a complete run: a marker vouching for its ``config.yaml``."""
     try:
-        config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+        config = read_run_yaml(path / "config.yaml", root=path)
+    except OSError:
         return False
     return is_complete(path, config_digest(config))
 
@@ -125,8 +124,8 @@ def read_summary(path: Path) -> dict[str, Any]:
     """
     where = path / "summary.json"
     try:
-        summary = json.loads(where.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        summary = read_json(where, root=path)
+    except OSError:
         raise ConfigError(f"{where}: not readable JSON") from None
     if not isinstance(summary, dict):
         raise ConfigError(f"{where}: expected a mapping")
@@ -151,7 +150,7 @@ def load_run(path: Path, name: str | None = None) -> Run | None:
         log.warning("%s: no complete status.json for its config.yaml, skipped", path)
         return None
     summary = read_summary(path)
-    config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")) or {}
+    config = read_run_yaml(path / "config.yaml", root=path) or {}
     return Run(name or path.name, path, summary, _flatten(config))
 
 
@@ -169,7 +168,7 @@ def load_sources(paths: Iterable[str | Path]) -> tuple[list[Run], list[Sweep]]:
     sweeps: list[Sweep] = []
     for raw in paths:
         p = Path(raw)
-        if (p / "sweep.parquet").is_file():
+        if (p / "sweep.parquet").exists():  # a FIFO too: the reader refuses it (sim/safeio.py)
             table, meta = read_sweep(p)
             sweep = Sweep(p, table, meta)
             sweeps.append(sweep)
@@ -195,18 +194,15 @@ def read_sweep(root: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     Raises:
         ConfigError: If the table is not readable Parquet with ``status`` and ``run_dir``.
     """
-    try:
-        table = pd.read_parquet(root / "sweep.parquet")
-    except Exception:  # pyarrow raises several types for files that are not Parquet
-        raise ConfigError(f"{root}/sweep.parquet: not a readable Parquet file") from None
+    table = read_parquet(root / "sweep.parquet", root=root, where=f"{root}/sweep.parquet")
     for col in ("status", "run_dir"):
         if col not in table.columns:
             raise ConfigError(f"{root}/sweep.parquet: no {col} column (not a sweep table)")
     meta: Any = {}
     if (root / "sweep.json").exists():
         try:
-            meta = json.loads((root / "sweep.json").read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
+            meta = read_json(root / "sweep.json", root=root, where=f"{root}/sweep.json")
+        except OSError:
             raise ConfigError(f"{root}/sweep.json: not readable JSON") from None
     if not isinstance(meta, dict):
         raise ConfigError(f"{root}/sweep.json: expected a mapping")

@@ -19,11 +19,11 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import yaml
 
 from sim.eventlog import write_atomic
 from sim.folders import write_text
 from sim.metrics import flat_metrics
+from sim.safeio import read_run_yaml, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +53,17 @@ def _summary(job: Path) -> dict[str, Any] | None:
     from sim.errors import ConfigError
     from sim.report.sources import is_complete_run, read_summary
 
-    if not is_complete_run(job):
-        return None
     try:
-        return read_summary(job)
+        # A job whose files the reader refuses (sim/safeio.py) is as untrusted as a bad one.
+        return read_summary(job) if is_complete_run(job) else None
     except ConfigError:
         return None
 
 
 def _overrides(job: Path) -> dict[str, str]:
     try:
-        items = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        items = read_yaml(job / ".hydra" / "overrides.yaml", root=job)
+    except (OSError, ValueError):  # ValueError: ConfigError, a file the reader refuses
         items = None
     out: dict[str, str] = {}
     if not isinstance(items, list):
@@ -88,8 +87,8 @@ def _plotly_js(root: Path, table: pd.DataFrame) -> str:
     """The jobs' ``report.plotly_js`` (``inline`` unless a job's saved config says otherwise)."""
     for run_dir in table.loc[table["status"] == "complete", "run_dir"]:
         try:
-            cfg = yaml.safe_load((root / str(run_dir) / "config.yaml").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
+            cfg = read_run_yaml(root / str(run_dir) / "config.yaml", root=root)
+        except (OSError, ValueError):  # ValueError: ConfigError, a file the reader refuses
             continue
         mode = ((cfg or {}).get("report") or {}).get("plotly_js", "inline")
         return mode if mode in ("inline", "shared") else "inline"
@@ -164,7 +163,10 @@ def aggregate(sweep: str | Path, report: bool = True) -> Path:
         "incomplete": int((table["status"] == "incomplete").sum()),
     }
     write_text(root / "sweep.json", json.dumps(meta, indent=1))
-    if report:
+    if report and not (table["status"] == "complete").any():
+        # Nothing to draw: the table says why each job is missing.
+        log.warning("%s: no complete job, no report written", root)
+    elif report:
         try:
             from sim.report.compare import write_comparison
 

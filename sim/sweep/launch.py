@@ -21,9 +21,16 @@ from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.global_hydra import GlobalHydra
-from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Glob
 
-from sim.config import compose_config, opened_keys, register_configs
+from sim.composed import MAX_JOBS, PlacementError, parse_overrides, sweep_size
+from sim.config import (
+    compose_config,
+    config_groups,
+    group_options,
+    opened_keys,
+    register_configs,
+)
 from sim.episode import check_role_overrides
 from sim.errors import ConfigError, UnknownParameter
 from sim.overrides import check_conflicts, expand_short, open_policy_keys
@@ -78,26 +85,61 @@ def _is_hydra(line: str) -> bool:
 
 def _structural(line: str) -> bool:
     key = line.split("=", 1)[0].lstrip("+~")
-    return key in STRUCTURAL or key.endswith((".policy.name", ".kind"))
+    # Every config group's choice counts: each option is a file, and each file's effect on
+    # the composed config (Hydra's node included) is checked by composing a job with it.
+    return (
+        key in STRUCTURAL
+        or key in config_groups()
+        or "@" in key
+        or key.endswith((".policy.name", ".kind"))
+    )
 
 
-def sweep_jobs(overrides: Sequence[str]) -> list[list[str]]:
-    """Every job's overrides of a sweep, in Hydra's order (its basic sweeper's expansion)."""
-    parsed = OverridesParser.create().parse_overrides([o for o in overrides if not _is_hydra(o)])
+def sweep_jobs(overrides: Sequence[str], limit: int = MAX_JOBS) -> list[list[str]]:
+    """Every job's overrides of a sweep, in Hydra's order (its basic sweeper's expansion).
+
+    Raises:
+        ConfigError: If the sweep has more than ``limit`` jobs (counted before expanding).
+    """
+    lines = [o for o in overrides if not _is_hydra(o)]
+    parsed = parse_overrides(lines)
+    sweep_size(parsed, limit, group_options)
+    # A glob is matched against the group's options as Hydra's sweeper would (the basic
+    # sweeper's expansion alone has no config loader to ask).
+    lines = [
+        f"{o.get_key_element()}={','.join(sorted(o.value().filter(group_options(o.key_or_group))))}"
+        if isinstance(o.value(), Glob)
+        else line
+        for line, o in zip(lines, parsed, strict=True)
+    ]
+    parsed = parse_overrides(lines)
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
-def check_sweep(overrides: Sequence[str]) -> int:
+def sweep_limit(overrides: Sequence[str]) -> int:
+    """``simulation.max_jobs`` of a sweep's first job (the limit on its number of jobs)."""
+    from sim.preflight import compose_job, first_job
+
+    cfg, _ = compose_job(first_job(overrides))
+    return int(cfg.simulation.get("max_jobs", MAX_JOBS))
+
+
+def check_sweep(overrides: Sequence[str], limit: int | None = None) -> int:
     """Refuse a sweep that sets a parameter some of its jobs do not take; count its jobs.
 
     Jobs are grouped by the values that decide which parameters they take (scenario,
-    episode, design, policy names, actor kinds); the first job of each group that does not
-    fail on a bad value is validated.
+    episode, design, policy names, actor kinds, any config group's option); the first job
+    of each group that does not fail on a bad value is validated.
+
+    Args:
+        overrides: The sweep's overrides.
+        limit: The most jobs allowed (None: the first job's ``simulation.max_jobs``).
 
     Raises:
         UnknownParameter: Naming the parameter and what the job's policy or kind takes.
+        ConfigError: If the sweep has too many jobs, or a file's option changes Hydra's node.
     """
-    jobs = sweep_jobs(overrides)
+    jobs = sweep_jobs(overrides, sweep_limit(overrides) if limit is None else limit)
     groups: dict[tuple[str, ...], list[list[str]]] = {}
     for job in jobs:
         groups.setdefault(tuple(o for o in job if _structural(o)), []).append(job)
@@ -109,6 +151,8 @@ def check_sweep(overrides: Sequence[str]) -> int:
             except UnknownParameter as exc:
                 where = f" (in the jobs with {' '.join(key)})" if key else ""
                 raise UnknownParameter(f"{exc}{where}") from None
+            except PlacementError:
+                raise  # a file reached Hydra's node: nothing of the sweep may run
             except ConfigError:
                 continue  # a bad value: that job fails on its own, the others run
     return len(jobs)
@@ -124,7 +168,7 @@ def expand_design(overrides: list[str]) -> list[str]:
     # The design's own settings (design=NAME, design.n=..., not sweeps) decide its size.
     own = [o for o in overrides if o.startswith("design") and "," not in o]
     cfg = compose_config(scen[-1] if scen and "," not in scen[-1] else "baseline", own)
-    design = design_from_config(cfg.design)
+    design = design_from_config(cfg.design, int(cfg.simulation.get("max_jobs", MAX_JOBS)))
     return [*overrides, f"design.point=range(0,{len(design)})"]
 
 

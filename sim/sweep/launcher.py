@@ -42,7 +42,8 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from sim.folders import lock
+from sim.folders import lock, write_marker
+from sim.safeio import read_text
 from sim.sweep.pools import LocalPool, Submission
 
 log = logging.getLogger(__name__)
@@ -171,9 +172,10 @@ def run_task(task: JobTask) -> tuple[int, str, str | None]:
 
 
 def _read(path: Path) -> str | None:
+    # Bounded (sim/safeio.py): a FIFO or a link out of the job folder reads as missing.
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
+        return read_text(path, root=path.parent.parent)
+    except (OSError, ValueError):  # ValueError: ConfigError, a file the reader refuses
         return None
 
 
@@ -222,6 +224,7 @@ class GroupedLauncher(Launcher):
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         with lock(sweep_dir, "sweep folder"):  # held already when the command line named it
+            write_marker(sweep_dir, "sweep folder")  # ours: --overwrite may clear it later
             return self._launch(job_overrides, initial_job_idx, sweep_dir)
 
     def _launch(self, job_overrides: Any, initial_job_idx: int, sweep_dir: Path) -> list[JobReturn]:

@@ -4,7 +4,8 @@ A job is a :class:`Submission`: a module-level function, its argument and the fo
 job writes into (its results and, last, ``status.json``). Two pools run a list of them and
 yield each with its return value as it finishes:
 
-- :class:`LocalPool`: ``n_jobs`` spawned worker processes (in this process when 1);
+- :class:`LocalPool`: ``n_jobs`` spawned worker processes (in this process when 1), which
+  die with this process (:func:`sim.parallel.worker_start`) and end at once on Ctrl-C;
 - :class:`SlurmPool`: one SLURM job array through submitit, one array task per job.
 
 Sweeps use them through their launchers (``hydra/launcher=grouped`` and ``=slurm``,
@@ -26,6 +27,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sim.parallel import kill_workers, worker_start
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +73,27 @@ class LocalPool:
                 yield sub, call(sub)
             return
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=mp.get_context("spawn"), initializer=self.initializer
+            max_workers=workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(), self.initializer),
         )
         try:
             futures: dict[Future[Any], Submission] = {pool.submit(call, s): s for s in subs}
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
+        except KeyboardInterrupt:  # Ctrl-C: the running jobs are not waited for
+            kill_workers(pool)
+            raise
         finally:
             pool.shutdown(cancel_futures=True)
+
+
+def _start_worker(parent_pid: int, initializer: Callable[[], None] | None) -> None:
+    """A worker's first steps: :func:`sim.parallel.worker_start`, then the pool's initializer."""
+    worker_start(parent_pid)
+    if initializer is not None:
+        initializer()
 
 
 #: SLURM states of a job killed from outside (``CANCELLED by 0`` starts with the first).
@@ -208,11 +224,9 @@ def _write_links(job: Any, folder: Path, state: str = "SUBMITTED") -> None:
 def _record_death(job: Any, folder: Path, exc: BaseException, state: str) -> None:
     """Record a job that ended without a result as failed, unless it completed."""
     from sim.app import write_failure
+    from sim.folders import read_status
 
-    try:
-        status = json.loads((folder / "status.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        status = {}
+    status = read_status(folder)  # bounded (sim/safeio.py)
     if status.get("status") == "complete":  # killed after its work was done
         return
     last = str(exc).strip().splitlines()[-1:] or [""]

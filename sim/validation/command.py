@@ -187,6 +187,7 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
         is_complete,
         lock,
         mark_complete,
+        write_marker,
     )
 
     overwrite = "--overwrite" in argv
@@ -240,6 +241,7 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
             clear(out)
         # The marker comes back last: a folder without it is an unfinished validation.
         invalidate(out)
+        write_marker(out, "validation folder", digest)
         s = validate(calib, episodes, out, workers, runner=runner)
         mark_complete(out, digest, command="validate")
     t = s["summary"]
