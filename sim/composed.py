@@ -31,8 +31,14 @@ GLOBAL_GROUPS = frozenset({"episode", "scenario"})
 
 #: The parts of the ``hydra`` node that record the command line and the process rather
 #: than configure Hydra: Hydra writes them itself after composing (``runtime``: the
-#: choices, the working folder, the version), and they differ from job to job.
-VOLATILE = (("overrides", "task"), ("runtime",), ("job", "override_dirname"))
+#: choices, the working folder, the version; the primary config's name), and they differ
+#: from job to job.
+VOLATILE = (
+    ("overrides", "task"),
+    ("runtime",),
+    ("job", "override_dirname"),
+    ("job", "config_name"),
+)
 
 #: Jobs a sweep or a design may have unless ``simulation.max_jobs`` is raised.
 MAX_JOBS = 100_000

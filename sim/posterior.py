@@ -57,7 +57,9 @@ def shipped(name: str) -> Path:
     return Path(folders[0] if folders else ".") / "posterior" / f"{name}.parquet"
 
 
-def posterior_arrays(path: str | Path, n: int, seed: int) -> dict[str, np.ndarray]:
+def posterior_arrays(
+    path: str | Path, n: int, seed: int, memory_mb: int | None = None
+) -> dict[str, np.ndarray]:
     """Per-replicate parameter arrays drawn by weight from saved posterior particles.
 
     Args:
@@ -65,12 +67,20 @@ def posterior_arrays(path: str | Path, n: int, seed: int) -> dict[str, np.ndarra
             a posterior shipped in ``calibration/posterior/`` (``baseline``).
         n: Number of replicates.
         seed: Seed of the draw (the run's seed: same run, same draws).
+        memory_mb: The most the draws may take (``simulation.memory_mb``), checked before
+            they are drawn: they are held for the whole run, not per chunk.
 
     Raises:
-        ConfigError: If the file is missing or malformed.
+        ConfigError: If the file is missing or malformed, or the draws would not fit.
     """
     table, _ = read_posterior(path)
     keys = [c for c in table.columns if c not in ("weight", "distance")]
+    need = n * (len(keys) + 3) * 8  # the draws, and the resampling's positions and indices
+    if memory_mb is not None and need > memory_mb * 2**20:
+        raise ConfigError(
+            f"posterior: {n:,} replicates x {len(keys)} parameters need {need / 2**20:,.0f} MB "
+            f"of draws (limit simulation.memory_mb={memory_mb:,}); raise it or ask for less"
+        )
     w = table["weight"].to_numpy(dtype=float)
     weights = w / w.sum()
     draws = table[keys].to_numpy()[systematic_indices(weights, n, np.random.default_rng(seed))]

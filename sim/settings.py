@@ -148,7 +148,7 @@ class Settings:
         if raw.get("posterior"):
             # Forecasts that carry the calibration's uncertainty: each replicate's
             # parameters are drawn (by weight, seeded by the run's seed) from the particles.
-            drawn = posterior_arrays(raw["posterior"], sim.replicates, sim.seed)
+            drawn = posterior_arrays(raw["posterior"], sim.replicates, sim.seed, sim.memory_mb)
             for key, values in drawn.items():
                 (set_role_key if key.startswith("by_role.") else set_key)(raw, key, values)
         mapping(raw["actors"], "actors")
