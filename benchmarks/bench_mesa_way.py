@@ -5,8 +5,8 @@ Run: ``.venv/bin/python -m benchmarks.bench_mesa_way [--episodes 300] [--batch 1
 The same model (baseline, 30 days) is run three ways in one process, one core:
 
 1. ``mesa.batch_run``: one model per replicate (R=1), the replicate index passed as a
-   parameter (batch_run does not seed its iterations), a DataCollector recording the
-   peak level, as a Mesa user would;
+   parameter (so that each model replays that replicate of the batch), a DataCollector
+   recording the peak level, as a Mesa user would;
 2. a plain Python loop over R=1 models;
 3. the vectorised engine: one model of R replicates at once (chunked).
 

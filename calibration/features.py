@@ -47,6 +47,16 @@ FEATURES = (
     "force_days",
     "first_conciliatory",
 )
+#: Each feature in words (the joint report's check table and the validation scorecard).
+FEATURE_WORDS = {
+    "first_force_victim": "the victim's first use of force",
+    "first_force_adversary": "the adversary's first use of force",
+    "answer_victim": "the kind of the victim's first force",
+    "answer_adversary": "the kind of the adversary's first force",
+    "peak": "the highest rung either side reached",
+    "force_days": "days with force",
+    "first_conciliatory": "the first conciliatory act",
+}
 #: Features compared as times (within the window); the others are compared exactly.
 TIMING = ("first_force_victim", "first_force_adversary", "force_days", "first_conciliatory")
 

@@ -32,11 +32,12 @@ def prior_sd(m: Marginal) -> float:
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of ``x`` under weights ``w`` summing to one (the inverse CDF)."""
-    order = np.argsort(x, kind="stable")
-    cum = np.cumsum(w[order])
-    i = min(int(np.searchsorted(cum, q)), x.size - 1)
-    return float(x[order][i])
+    """The ``q`` quantile of ``x`` under weights ``w`` (numpy's inverse CDF).
+
+    The smallest ``x`` whose weighted CDF reaches ``q``, so that a weight of zero moves no
+    quantile.
+    """
+    return float(np.quantile(x, q, weights=w, method="inverted_cdf"))
 
 
 def flag(ratio: float, width: float = 1.0) -> str:

@@ -161,6 +161,8 @@ def calibrate_joint(
             "window": ep.target.window,
             "well_sourced_days": np.flatnonzero(ep.target.sourced).tolist(),
             "observed": ep.target.observed,
+            # The states' axis in words, for the report's peak (a position on it).
+            "axis": state_axis_labels(ep.base),
             "prior": predictive(f.sim, e, prior_draws, 2 * 10**9),
             "posterior": predictive(f.sim, e, post_draws, 2 * 10**9 + 1),
         }
@@ -192,6 +194,14 @@ def calibrate_joint(
     write_text(out / "calibrated.yaml", overlay(summary, episodes[0].base))
     write_joint_report(out, summary)
     return summary
+
+
+def state_axis_labels(base: Mapping[str, Any]) -> list[str]:
+    """The labels of the rungs states can take, in order: the positions the peak reads."""
+    from sim.ladder import Ladder
+
+    lad = Ladder.from_config(base["ladder"])
+    return [r.label for r in lad.rungs if "state" in r.used_by]
 
 
 def overlay(summary: Mapping[str, Any], base: Mapping[str, Any]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from sim.calibration.features import FEATURES
+from sim.calibration.features import FEATURE_WORDS, FEATURES
 from sim.calibration.identification import flag_sentences, parameter_rows
 
 from sim.folders import write_text
@@ -37,7 +37,7 @@ def check_figure(name: str, check: dict[str, Any]) -> go.Figure:
         column_widths=[0.34, 0.33, 0.33],
         subplot_titles=["P(feature as observed)", "victim's path", "adversary's path"],
     )
-    keys = [*FEATURES, "all"]
+    keys = [*(FEATURE_TICKS.get(k, k) for k in FEATURES), "whole pattern"]
     for i, which in enumerate(("prior", "posterior")):
         p = check[which]
         vals = [p["p_features"][k]["estimate"] for k in FEATURES] + [p["p_pattern"]["estimate"]]
@@ -65,9 +65,10 @@ def check_figure(name: str, check: dict[str, Any]) -> go.Figure:
         fig.update_yaxes(title_text="position on the states' ladder", row=1, col=j)
         fig.update_xaxes(title_text="day", row=1, col=j)
     fig.update_yaxes(tickformat=".0%", row=1, col=1)
+    fig.update_xaxes(tickangle=-40, tickfont={"size": 11}, row=1, col=1)
     fig.update_layout(
         template="plotly_white",
-        height=380,
+        height=420,
         title=f"Predictive check: {name}",
         barmode="group",
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
@@ -75,16 +76,68 @@ def check_figure(name: str, check: dict[str, Any]) -> go.Figure:
     return fig
 
 
+#: The same, short enough for the ticks of a third of a chart's width.
+FEATURE_TICKS = {
+    "first_force_victim": "victim's first force",
+    "first_force_adversary": "adversary's first force",
+    "answer_victim": "victim's answer",
+    "answer_adversary": "adversary's answer",
+    "peak": "peak rung",
+    "force_days": "days with force",
+    "first_conciliatory": "first conciliatory",
+}
+#: The kinds of a first use of force (``answer_*`` codes 0, 1, 2).
+ANSWERS = ("none", "strikes on bases", "strikes on state forces")
+TIMINGS = ("first_force_victim", "first_force_adversary", "first_conciliatory")
+
+
+def feature_words(key: str, value: float, check: dict[str, Any], mean: bool = False) -> str:
+    """A feature's value in words: a day, a rung's name, a kind of force.
+
+    Args:
+        key: The feature.
+        value: Its observed value (a code), or with ``mean`` the simulated mean.
+        check: The episode's check (its ``days`` and the states' ``axis`` in words).
+        mean: Whether ``value`` is a mean over simulated episodes: categories are then
+            named by the nearest one (``≈ strikes on bases``).
+    """
+    near = "≈ " if mean else ""
+    horizon = int(check["days"]) - 1
+    if key in TIMINGS:
+        if not mean and value > horizon:
+            return f"none by day {horizon}"
+        return f"day {value:.1f}" if mean else f"day {int(value)}"
+    if key == "force_days":
+        return f"{value:.1f} days" if mean else f"{int(value)} days"
+    if key.startswith("answer_"):
+        return near + ANSWERS[min(max(round(value), 0), len(ANSWERS) - 1)]
+    axis = check.get("axis")
+    if key == "peak" and axis:  # checks written before the axis was kept show the position
+        return near + axis[min(max(round(value), 0), len(axis) - 1)]
+    return f"{value:.1f}" if mean else str(value)
+
+
+def day_ranges(days: list[int]) -> str:
+    """``[5, 6, 7, 22, 23, 30]`` as ``days 5-7, 22-23, 30``."""
+    spans: list[list[int]] = []
+    for d in sorted(days):
+        if spans and d == spans[-1][1] + 1:
+            spans[-1][1] = d
+        else:
+            spans.append([d, d])
+    return "days " + ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in spans)
+
+
 def check_table(name: str, check: dict[str, Any]) -> dict[str, Any]:
-    """Observed against simulated features of one episode, prior and posterior."""
+    """Observed against simulated features of one episode, prior and posterior, in words."""
     rows = []
     for k in FEATURES:
         rows.append(
             [
-                k,
-                str(check["observed"][k]),
-                f"{check['prior']['simulated'][k]:.1f}",
-                f"{check['posterior']['simulated'][k]:.1f}",
+                FEATURE_WORDS.get(k, k),
+                feature_words(k, check["observed"][k], check),
+                feature_words(k, check["prior"]["simulated"][k], check, mean=True),
+                feature_words(k, check["posterior"]["simulated"][k], check, mean=True),
                 pct(check["prior"]["p_features"][k]),
                 pct(check["posterior"]["p_features"][k]),
             ]
@@ -99,19 +152,33 @@ def check_table(name: str, check: dict[str, Any]) -> dict[str, Any]:
             pct(check["posterior"]["p_pattern"]),
         ]
     )
-    rows.append(
-        [
-            "exact sequence, well-sourced days",
-            str(check["well_sourced_days"]),
-            "",
-            "",
-            pct(check["prior"]["p_exact"]),
-            pct(check["posterior"]["p_exact"]),
-        ]
-    )
+    sourced = check["well_sourced_days"]
+    if sourced:
+        rows.append(
+            [
+                "exact sequence on the well-sourced days",
+                day_ranges(sourced),
+                "",
+                "",
+                pct(check["prior"]["p_exact"]),
+                pct(check["posterior"]["p_exact"]),
+            ]
+        )
+    else:
+        # Matching on no day at all is certain, so a probability here would say nothing.
+        rows.append(
+            [
+                "exact sequence on the well-sourced days",
+                "not scored: no day of this episode is coded as well sourced",
+                "",
+                "",
+                "–",
+                "–",
+            ]
+        )
     return {
         "title": f"{name} ({check['days']} days, window ±{check['window']}): observed vs "
-        "simulated (mean) and P(as observed), 95% intervals",
+        "simulated (mean, or the nearest kind or rung) and P(as observed), 95% intervals",
         "header": ["feature", "observed", "prior mean", "posterior mean", "P prior", "P posterior"],
         "rows": rows,
     }

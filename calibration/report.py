@@ -19,7 +19,7 @@ from sim.report.html import (
     write_atomic_text,
     write_shared_plotly,
 )
-from sim.report.layout import rung_labels
+from sim.report.layout import rung_labels, style
 
 
 def marginals_figure(table: pd.DataFrame, summary: dict[str, Any]) -> go.Figure:
@@ -27,7 +27,9 @@ def marginals_figure(table: pd.DataFrame, summary: dict[str, Any]) -> go.Figure:
     keys = list(summary["prior_spec"])
     cols = 3
     rows = -(-len(keys) // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=keys, vertical_spacing=0.12)
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=[short_label(k) for k in keys], vertical_spacing=0.12
+    )
     for i, k in enumerate(keys):
         spec = summary["prior_spec"][k]
         r, c = divmod(i, cols)
@@ -67,21 +69,121 @@ def marginals_figure(table: pd.DataFrame, summary: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def pairs_figure(table: pd.DataFrame, summary: dict[str, Any]) -> go.Figure:
-    """Pair plot of the four parameters the data moved most (posterior sd / prior sd)."""
+#: A parameter whose posterior spread is below this share of its prior's has collapsed:
+#: its pair panels would be flat lines, so it is named in a note instead.
+COLLAPSED_BELOW = 0.02
+
+
+def short_label(key: str) -> str:
+    """``by_role.victim.policy.generosity`` -> ``victim generosity`` (axis titles stay short)."""
+    parts = [p for p in key.split(".") if p not in ("by_role", "policy")]
+    return " ".join(parts[-2:]) if len(parts) > 1 else parts[0]
+
+
+def collapsed(table: pd.DataFrame, summary: dict[str, Any]) -> list[str]:
+    """The parameters whose posterior is (nearly) one value: a flat line in any pair panel."""
     m = summary["marginals"]
-    keys = sorted(m, key=lambda k: m[k]["sd"] / max(m[k]["prior_sd"], 1e-12))[:4]
-    fig = go.Figure(
-        go.Splom(
-            dimensions=[{"label": k.split(".", 1)[1], "values": table[k]} for k in keys],
-            marker={"size": 3, "color": table["weight"], "colorscale": "Blues", "showscale": False},
-            diagonal_visible=False,
-        )
+    return [
+        k
+        for k in m
+        if k in table
+        and (table[k].nunique() < 2 or m[k]["sd"] < COLLAPSED_BELOW * max(m[k]["prior_sd"], 1e-12))
+    ]
+
+
+def pairs_figure(table: pd.DataFrame, summary: dict[str, Any]) -> go.Figure:
+    """Corner plot of the four parameters the data moved most (posterior sd / prior sd).
+
+    Weighted histograms on the diagonal, particles shaded by weight below it; collapsed
+    parameters (:func:`collapsed`) are left out, as their panels would be flat lines.
+    Axis titles are short and only on the outer row and column, so none overlaps another.
+    """
+    m = summary["marginals"]
+    flat = set(collapsed(table, summary))
+    order = sorted(m, key=lambda k: m[k]["sd"] / max(m[k]["prior_sd"], 1e-12))
+    keys = [k for k in order if k not in flat and k in table][:4]
+    n = len(keys)
+    fig = make_subplots(
+        rows=max(n, 1), cols=max(n, 1), horizontal_spacing=0.03, vertical_spacing=0.03
     )
-    fig.update_layout(
-        template="plotly_white", height=640, title="Posterior pairs (the four best identified)"
-    )
+    spec = summary.get("prior_spec", {})
+
+    def span(k: str) -> list[float] | None:
+        s = spec.get(k)
+        return [s["low"], s["high"]] if s else None
+
+    for i, ky in enumerate(keys, start=1):
+        for j, kx in enumerate(keys, start=1):
+            if j > i:
+                fig.update_xaxes(visible=False, row=i, col=j)
+                fig.update_yaxes(visible=False, row=i, col=j)
+                continue
+            if i == j:
+                fig.add_trace(
+                    go.Histogram(
+                        x=table[kx],
+                        y=table["weight"],
+                        histfunc="sum",
+                        histnorm="probability",
+                        nbinsx=20,
+                        marker_color=COLOURS[0],
+                        showlegend=False,
+                        name=short_label(kx),
+                        hovertemplate="%{x}: %{y:.1%} of the weight<extra></extra>",
+                    ),
+                    row=i,
+                    col=j,
+                )
+                fig.update_yaxes(tickformat=".0%", row=i, col=j, showticklabels=j == 1)
+            else:
+                fig.add_trace(
+                    go.Scatter(
+                        x=table[kx],
+                        y=table[ky],
+                        mode="markers",
+                        marker={
+                            "size": 4,
+                            "color": table["weight"],
+                            "colorscale": "Blues",
+                            "cmin": 0,
+                            "showscale": False,
+                        },
+                        showlegend=False,
+                        hovertemplate=f"{short_label(kx)} %{{x:.3g}}<br>"
+                        f"{short_label(ky)} %{{y:.3g}}<extra></extra>",
+                    ),
+                    row=i,
+                    col=j,
+                )
+                fig.update_yaxes(range=span(ky), row=i, col=j, showticklabels=j == 1)
+            fig.update_xaxes(range=span(kx), row=i, col=j, showticklabels=i == n)
+            if i == n:
+                fig.update_xaxes(title_text=short_label(kx), row=i, col=j)
+        label = "share of weight" if i == 1 else short_label(ky)
+        fig.update_yaxes(title_text=label, row=i, col=1)
+    fig.update_xaxes(title_font={"size": 12}, tickfont={"size": 10})
+    fig.update_yaxes(title_font={"size": 12}, tickfont={"size": 10})
+    style(fig, "Posterior pairs (the four best identified)", 220 + 150 * max(n, 1))
+    fig.update_layout(bargap=0.05, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
+
+
+def pairs_caption(table: pd.DataFrame, summary: dict[str, Any]) -> str:
+    """The pair plot's caption, naming the collapsed parameters left out of it."""
+    text = (
+        "Particles of the final generation, shaded by weight (darker: more weight), for "
+        "the four parameters whose posterior sd is smallest against their prior's; on the "
+        "diagonal, each one's weighted histogram (the share of the posterior weight in each "
+        "bin). Axes span each prior's range."
+    )
+    flat = collapsed(table, summary)
+    if flat:
+        values = ", ".join(f"{short_label(k)} ≈ {float(table[k].median()):.3g}" for k in flat)
+        text += (
+            f" Left out as collapsed to one value (sd under {COLLAPSED_BELOW:.0%} of the "
+            f"prior's, so every panel would be a flat line): {values}."
+        )
+    return text
 
 
 def tolerance_figure(summary: dict[str, Any]) -> go.Figure:
@@ -152,7 +254,7 @@ def write_calibration_report(out: Path, summary: dict[str, Any], plotly_js: str 
         ),
         Section(
             "Posterior pairs",
-            "Particles of the final generation, shaded by weight.",
+            pairs_caption(table, summary),
             pairs_figure(table, summary),
         ),
         Section(

@@ -117,11 +117,12 @@ def run(
         mark_complete(path, settings.raw, seconds=result.seconds)
     m = result.summary["metrics"]["p_deescalated_by_day"]
     week = m.get("7") or next(iter(m.values()))
-    print(
-        f"[job] {path.name}: {settings.simulation.replicates:,} replicates in "
-        f"{result.seconds:.2f} s; P(de-escalated by day 7) = {week['estimate']:.1%}",
-        flush=True,
-    )
+    if not sweep or JOB_LINES["sweep"]:
+        print(
+            f"[job] {path.name}: {settings.simulation.replicates:,} replicates in "
+            f"{result.seconds:.2f} s; P(de-escalated by day 7) = {week['estimate']:.1%}",
+            flush=True,
+        )
     return path
 
 
@@ -227,6 +228,10 @@ def _in_multirun() -> bool:
 
 #: ``--overwrite`` on the command line (``escalation run``), read by :func:`task`.
 OVERWRITE: dict[str, bool] = {}
+#: Whether a sweep's job prints its result line: not under a local sweep, whose progress bar
+#: (:class:`sim.sweep.callbacks.SweepProgress`) stands for them; a SLURM job still writes
+#: its line into its own log.
+JOB_LINES: dict[str, bool] = {"sweep": True}
 
 
 def task(cfg: DictConfig) -> None:

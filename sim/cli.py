@@ -6,14 +6,18 @@ Bad input prints one line naming the field and exits with status 2, before any f
 written.
 """
 
+# PYTHON_ARGCOMPLETE_OK: argcomplete's global completion may complete this command (it
+# looks for this marker in the first 1024 bytes); sim/completion.py answers.
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
-from sim import __version__, commands
+from sim import commands
 
 EXAMPLES = """examples:
   escalation run scenario=baseline replicates=10000 days=30 seed=1
@@ -24,6 +28,9 @@ EXAMPLES = """examples:
   escalation calibrate episode=us_iran_2020
   escalation report outputs/iran_pakistan_2024/baseline/<run> multirun/<sweep> -o compare.html
   escalation report multirun/<sweep>    # writes multirun/<sweep>/comparison.html
+  escalation discover multirun/<sweep> 'outcome=p_deescalated_by_day_7<0.3'   # PRIM's boxes
+
+Tab completion (bash, zsh): escalation completion bash >> ~/.bashrc
 """
 
 RUN_HELP = """Run a scenario through Hydra: validate, simulate, write the run folder and its report.
@@ -77,6 +84,12 @@ anything else is refused (--overwrite clears it first), and one that holds a com
 validation of the same config is kept as it is.
 """
 
+COMPLETION_HELP = """Print the shell code that completes escalation's commands, flags, config
+groups and override keys on Tab (argcomplete). Install it with one command:
+  escalation completion bash >> ~/.bashrc     # then open a new shell
+  escalation completion zsh >> ~/.zshrc       # after compinit in ~/.zshrc
+"""
+
 #: Subcommands that pass their arguments to Hydra, with their help text.
 PASS_THROUGH: dict[str, tuple[Callable[[list[str]], int], str, str]] = {
     "run": (commands.run, "run a scenario (Hydra overrides; -m for sweeps)", RUN_HELP),
@@ -93,6 +106,16 @@ PASS_THROUGH: dict[str, tuple[Callable[[list[str]], int], str, str]] = {
 }
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, read only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        import sim
+
+        print(f"{parser.prog} {sim.__version__}")
+        parser.exit()
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The command line's parser, and its subparsers by command."""
     parser = argparse.ArgumentParser(
@@ -101,7 +124,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, (_, summary, text) in PASS_THROUGH.items():
         p = sub.add_parser(
@@ -116,11 +139,32 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     sub.add_parser("episodes", help="list the episode library (real crises with their sources)")
     sub.add_parser("policies", help="list the policies, their traits and parameters")
     sub.add_parser("actors", help="list the actor kinds and their parameters")
+    p = sub.add_parser(
+        "completion",
+        help="print the shell code of Tab completion: escalation completion bash >> ~/.bashrc",
+        description=COMPLETION_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
     p = sub.add_parser("replay", help="re-simulate one replicate of a run alone")
     p.add_argument("run_dir", help="a run folder")
     p.add_argument("replicate", type=int, help="the replicate's index")
     p = sub.add_parser("aggregate", help="rebuild a sweep's table and report")
     p.add_argument("sweep_dir", help="a sweep folder (hydra.sweep.dir)")
+    p = sub.add_parser(
+        "discover",
+        help="scenario discovery: PRIM's boxes of parameters where an outcome holds",
+        description="Run PRIM over a sweep's table (docs/sweeps.md, 'Scenario discovery') and "
+        "write discover.json and discover.html into the sweep folder.",
+    )
+    p.add_argument("sweep_dir", help="a sweep folder (holding sweep.parquet)")
+    p.add_argument(
+        "settings",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="outcome=COLUMN>VALUE (or >=, <, <=; a column of sweep.parquet), and optionally "
+        "threshold=0.8 (density a box must reach), peel_alpha=0.05, mass_min=0.05, boxes=3",
+    )
     p = sub.add_parser("report", help="compare runs and sweeps in one HTML page")
     p.add_argument("dirs", nargs="+", help="run folders and sweep folders")
     p.add_argument(
@@ -158,10 +202,17 @@ def dispatch(args: list[str]) -> int:
     if ns.command is None:
         parser.print_help()
         return 2
+    if ns.command == "completion":
+        from sim.completion import shellcode
+
+        print(shellcode(ns.shell))
+        return 0
     if ns.command == "replay":
         return commands.replay(ns.run_dir, ns.replicate)
     if ns.command == "aggregate":
         return commands.aggregate(ns.sweep_dir)
+    if ns.command == "discover":
+        return commands.discover(ns.sweep_dir, ns.settings)
     if ns.command == "report":
         return commands.report(ns.dirs, ns.output, ns.plotly_js)
     listing: dict[str, Callable[[], int]] = {
@@ -175,6 +226,10 @@ def dispatch(args: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``escalation`` command."""
+    if argv is None and "_ARGCOMPLETE" in os.environ:  # the shell asks what Tab completes
+        from sim.completion import complete
+
+        complete(build_parser()[0])  # answers on the shell's channel and exits
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result = dispatch(args)

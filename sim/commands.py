@@ -65,6 +65,9 @@ def run(argv: list[str]) -> int:
         table = read_parquet(LAST_SWEEP["table"], columns=["status"])
         bad = int((table["status"] != "complete").sum())
         print(f"Sweep directory: {Path(LAST_SWEEP['dir']).resolve()}")
+        report_html = Path(LAST_SWEEP["dir"]).resolve() / "report.html"
+        if report_html.exists():
+            print(f"Report: {report_html}")
         if bad:
             print(
                 f"{bad} of {len(table)} job(s) did not complete: see sweep.parquet", file=sys.stderr
@@ -166,6 +169,14 @@ def aggregate(sweep_dir: str) -> int:
     if report_html.exists():
         print(f"Report: {report_html}")
     return 0
+
+
+@exit_status
+def discover(sweep_dir: str, settings: list[str]) -> int:
+    """``escalation discover SWEEP_DIR outcome=COLUMN>VALUE``: PRIM's boxes over a sweep."""
+    from sim.sweep.discover import main
+
+    return main(sweep_dir, settings)
 
 
 def scenarios() -> int:

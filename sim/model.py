@@ -30,7 +30,7 @@ from sim.errors import ConfigError
 from sim.kinds import kind_family
 from sim.policies import MEDIATOR_ACTIONS
 from sim.records import Records
-from sim.rng import CounterRNG
+from sim.rng import CounterRNG, batch_iteration, model_seed
 from sim.settings import Settings
 from sim.submodels import Today
 
@@ -58,6 +58,7 @@ SHAPING = (
 #: Batch statistics a model built from keywords collects after each day (Mesa reporters).
 REPORTERS: dict[str, Callable[[Any], float]] = {
     "day": lambda m: m.day - 1,
+    "seed": lambda m: m.settings.simulation.seed,  # batch_run's rows name the seed to replay
     "p_force": lambda m: float((m.level >= m.lv_force).any(axis=0).mean()),
     "p_deescalated": lambda m: float((m.agreed_day >= 0).all(axis=0).mean()),
     "p_recalled": lambda m: float(m.recalled.any(axis=0).mean()),
@@ -71,9 +72,13 @@ class EscalationModel(Records, mesa.Model):
     Built from validated settings (what the runner does), or from keyword parameters, as
     Mesa's ``batch_run`` and visualisation build models::
 
-        EscalationModel(scenario="hawkish_pakistan", replicates=1000, seed=3, days=20)
+        EscalationModel(scenario="hawkish_pakistan", replicates=1000, rng=3, days=20)
         mesa.batch_run(EscalationModel, {"scenario": ["baseline", "no_mediation"],
-                                         "replicates": 500, "seed": range(3)})
+                                         "replicates": 500}, iterations=3)
+
+    ``batch_run``'s iteration ``i`` runs seed ``simulation.seed + i`` (1, 2, 3 by default),
+    so its rows differ and replay; seeds in the parameters (or Mesa >= 3.4's ``rng=[...]``)
+    are used as given.
 
     A model built from keywords collects batch statistics after each day in
     ``datacollector`` (:data:`REPORTERS`).
@@ -86,7 +91,9 @@ class EscalationModel(Records, mesa.Model):
             the seed, its index and its parameters, so any subset replays exactly.
         scenario: Scenario name (keyword construction).
         episode: Episode name (keyword construction; None: the default episode).
-        seed: ``simulation.seed`` (keyword construction).
+        rng: ``simulation.seed``, as Mesa 3 models take it: an int, or a numpy ``Generator``
+            or ``SeedSequence`` to draw one from (keyword construction; None: the config's).
+        seed: Alias of an int ``rng`` (keyword construction).
         days: ``simulation.days`` (keyword construction).
         overrides: More Hydra overrides, e.g. ``"posterior=baseline"`` (keyword construction).
         collect: Collect :data:`REPORTERS` each day (default: when built from keywords).
@@ -116,6 +123,7 @@ class EscalationModel(Records, mesa.Model):
         *,
         scenario: str = "baseline",
         episode: str | None = None,
+        rng: Any = None,
         seed: int | None = None,
         days: int | None = None,
         overrides: str | Sequence[str] = (),
@@ -126,7 +134,11 @@ class EscalationModel(Records, mesa.Model):
             from sim.config import run_config
 
             count = replicates if isinstance(replicates, int) else None
-            cfg = run_config(scenario, episode, count, seed, days, overrides)
+            chosen = model_seed(rng, seed)
+            cfg = run_config(scenario, episode, count, chosen, days, overrides)
+            if chosen is None and (iteration := batch_iteration()):
+                # batch_run's iterations: seed + i, so iteration i replays with seed=seed + i.
+                cfg.simulation.seed = int(cfg.simulation.seed) + iteration
             settings = Settings.from_config(cfg)
         super().__init__(rng=settings.simulation.seed)
         self.settings = settings

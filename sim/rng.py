@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
 
 import numpy as np
 
@@ -252,3 +255,47 @@ class Draws:
     def below(self, mask: np.ndarray, p: float | np.ndarray, draw: int = 0) -> np.ndarray:
         """``mask & (uniform(draw) < p)``, hashing only what it needs (see CounterRNG.below)."""
         return self.rng.below(mask, p, self.day, self.stream, draw)
+
+
+def model_seed(rng: Any = None, seed: int | None = None) -> int | None:
+    """The integer seed of a model built from keywords, given Mesa 3's ``rng=`` or ``seed=``.
+
+    Args:
+        rng: Mesa 3's argument: an int, or a numpy ``Generator`` or ``SeedSequence`` to draw
+            an int seed from (counter-based draws need an int).
+        seed: The older name for an int ``rng``.
+
+    Returns:
+        The seed, or None when neither is given (the config's seed then applies).
+
+    Raises:
+        ValueError: If both are given and differ (Mesa refuses both as well).
+    """
+    if rng is not None and seed is not None and rng != seed:
+        raise ValueError("pass either rng or seed, not both")
+    value = seed if rng is None else rng
+    if value is None or isinstance(value, int | np.integer):
+        return None if value is None else int(value)
+    return int(np.random.default_rng(value).integers(0, 2**31 - 1))
+
+
+def batch_iteration() -> int:
+    """Which iteration of ``mesa.batch_run`` builds the current model (0 outside one).
+
+    Mesa 3.3's ``batch_run(..., iterations=n)`` builds every iteration from the same keywords
+    and passes no seed (Mesa >= 3.4 passes ``None``), so without this every iteration would
+    replay the config's seed. Mesa's run function holds the iteration number; reading it from
+    the calling frame gives each iteration its own seed, reproducibly and in any worker.
+    """
+    frame: FrameType | None = sys._getframe(1)
+    for _ in range(8):  # the model's __init__, a subclass's or two, then Mesa's run function
+        if frame is None:
+            return 0
+        if (
+            frame.f_code.co_name == "_model_run_func"
+            and frame.f_globals.get("__name__") == "mesa.batchrunner"
+        ):
+            iteration = frame.f_locals.get("iteration", 0)
+            return iteration if isinstance(iteration, int) else 0
+        frame = frame.f_back
+    return 0

@@ -33,7 +33,14 @@ from sim import parallel
 from sim import relations as rel
 from sim.errors import ConfigError
 from sim.eventlog import event_table, write_atomic
-from sim.folders import config_digest, invalidate, is_complete, write_marker, write_text
+from sim.folders import (
+    config_digest,
+    invalidate,
+    is_complete,
+    provenance,
+    write_marker,
+    write_text,
+)
 from sim.folders import mark_complete as _mark_complete
 from sim.metrics import Accumulator, replicate_outcomes, summarise
 from sim.model import EscalationModel
@@ -225,6 +232,7 @@ def simulate(
     assert total is not None
     summary = build_summary(settings, total, samples)
     summary["timing"] = {"seconds": seconds, "episodes_per_second": sim.replicates / seconds}
+    summary["provenance"] = dict(provenance())
     if path is not None:
         write_text(path / "summary.json", json.dumps(summary, indent=1, allow_nan=True))
     return RunResult(settings, summary, path, seconds)

@@ -227,6 +227,20 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     (["replay", "{tmp}/run_stale_marker", "0"], "is not a complete run"),
     (["replay", "{tmp}/run_not_mapping", "0"], "config.yaml is not a mapping"),
     (["replay", "{tmp}/run_bad_config", "0"], "foo: unknown top-level key"),
+    # --- scenario discovery (issue 30)
+    (["discover", "{tmp}/empty", "outcome=p_x>0.5"], "{tmp}/empty: no sweep.parquet"),
+    (["discover", "{tmp}/nowhere", "outcome=p_x>0.5"], "{tmp}/nowhere: not a folder"),
+    (
+        ["discover", "{tmp}/sweep_discover", "outcome=p_sustaind>0.5"],
+        "outcome: unknown column 'p_sustaind' (did you mean 'p_sustained'?)",
+    ),
+    (["discover", "{tmp}/sweep_discover", "outcome=p_sustained>2"], "holds in none of the 4"),
+    (["discover", "{tmp}/sweep_discover", "outcome=p_sustained"], "is not COLUMN>VALUE"),
+    (
+        ["discover", "{tmp}/sweep_discover", "outcome=p_sustained>0.5", "threshhold=0.9"],
+        "threshhold: unknown setting (did you mean 'threshold'?)",
+    ),
+    (["discover", "{tmp}/sweep_discover", "threshold=0.9"], "outcome: missing"),
     # --- composed-config checks, sizes before allocation, arguments (issue 29)
     (
         [RUN, "--config-dir", "{tmp}/cd_pkg_callbacks", "design=evil"],
@@ -361,6 +375,10 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     ([RUN, "mechanisms.hostility_gain=inf"], "mechanisms.hostility_gain: inf outside"),
     ([RUN, "max_hours=nan"], "simulation.max_hours: NaN is not a valid value"),
     ([RUN, "simulation.memory_mb=inf"], "simulation.memory_mb: expected an integer"),
+    (
+        [RUN, "posterior=baseline", "replicates=1000000000"],
+        "posterior: 1,000,000,000 replicates x 10 parameters need",
+    ),
     # --- bounded reads of untrusted files (issue 29)
     ([RUN, "--config-dir", "{tmp}/cd_bomb"], "scenario/bomb.yaml: YAML aliases expand to more"),
     ([RUN, "--config-dir", "{tmp}/cd_bomb", "scenario=bomb"], "YAML aliases expand to more"),
@@ -610,6 +628,15 @@ FILES: dict[str, Callable[[Path], None]] = {
     "sweep_no_status": lambda d: _parquet(d / "sweep.parquet", {"run_dir": ["0"]}),
     "sweep_escape": lambda d: (
         _parquet(d / "sweep.parquet", {"run_dir": ["../run_incomplete"], "status": ["complete"]}),
+    ),
+    "sweep_discover": lambda d: _parquet(
+        d / "sweep.parquet",
+        {
+            "job": [0, 1, 2, 3],
+            "status": ["complete"] * 4,
+            "a.x": [0.1, 0.2, 0.3, 0.4],
+            "p_sustained": [0.1, 0.9, 0.2, 0.8],
+        },
     ),
     # --- issue 29: composed-config checks
     "cd_pkg_callbacks": lambda d: _yaml(

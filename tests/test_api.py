@@ -42,6 +42,33 @@ def test_the_model_takes_keyword_parameters() -> None:
     assert by_settings.datacollector is None  # the runner's models collect nothing
 
 
+def test_mesa_batch_run_iterations_get_distinct_reproducible_seeds() -> None:
+    params = {"scenario": "baseline", "replicates": 200, "days": 10}
+
+    def batch() -> pd.DataFrame:
+        rows = mesa.batch_run(
+            EscalationModel, params, iterations=3, number_processes=1, display_progress=False
+        )
+        return pd.DataFrame(rows).set_index("iteration")
+
+    first, again = batch(), batch()
+    assert list(first["seed"]) == [1, 2, 3]  # simulation.seed + iteration
+    outcomes = first[["p_force", "p_recalled", "mean_deaths"]]
+    assert len(outcomes.drop_duplicates()) == 3
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_model_takes_mesa_rng_with_seed_as_alias() -> None:
+    by_rng = EscalationModel(rng=3, replicates=100, days=10).run()
+    by_seed = EscalationModel(seed=3, replicates=100, days=10).run()
+    assert by_rng.settings.simulation.seed == 3
+    assert (by_rng.history == by_seed.history).all()
+    drawn = [EscalationModel(rng=np.random.default_rng(7), replicates=10, days=5) for _ in "ab"]
+    assert drawn[0].settings.simulation.seed == drawn[1].settings.simulation.seed
+    with pytest.raises(ValueError, match="not both"):
+        EscalationModel(rng=3, seed=4, replicates=10, days=5)
+
+
 def test_mesa_batch_run_drives_the_model() -> None:
     params = {
         "scenario": ["baseline", "no_mediation"],

@@ -113,7 +113,13 @@ def test_run_names_are_short_and_distinct() -> None:
     from sim.config import run_name
 
     assert run_name("actors.pakistan.policy.name=graduated,simulation.days=60") == (
-        "policy.name=graduated,days=60"
+        "pakistan.policy=graduated,days=60"
+    )
+    assert run_name("actors.pakistan.policy.name=graduated,actors.china.policy.name=passive") == (
+        "pakistan.policy=graduated,china.policy=passive"
+    )
+    assert run_name("actors.iran.policy.generosity=0.1,+actors.b.x.y.z=2") == (
+        "iran.policy.generosity=0.1,+b.y.z=2"
     )
     long_a = run_name(",".join(f"actors.a{i}.willingness=0.{i}" for i in range(20)))
     long_b = run_name(",".join(f"actors.b{i}.willingness=0.{i}" for i in range(20)))
@@ -132,7 +138,7 @@ def test_two_runs_started_together_get_folders_of_their_own(tmp_path: Path) -> N
     runs = sorted((tmp_path / "outputs" / "iran_pakistan_2024" / "baseline").iterdir())
     assert len(runs) == 2
     for run in runs:
-        assert "policy.name=tit_for_tat,days=5,replicates=200" in run.name
+        assert "iran.policy=tit_for_tat,days=5,replicates=200" in run.name
         assert (run / "status.json").is_file() and (run / "report.html").is_file()
 
 

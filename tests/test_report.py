@@ -211,8 +211,22 @@ def test_sobol_shows_intervals_and_warns_when_n_is_too_small(tmp_path: Path) -> 
     assert s is not None and s.n == 8
     sec = next(x for x in sweep_figures(small) if x.title.startswith("Sensitivity"))
     bars = {b.name: b for b in sec.figure.data}
-    assert list(bars["first order S1"].error_y.array) == s.s1_conf
-    assert list(bars["total ST"].error_y.array) == s.st_conf
+    # Shown clipped to [0, 1] (an index is a share of variance), with a note saying so.
+    for bar, est, conf in (
+        (bars["first order S1"], s.s1, s.s1_conf),
+        (bars["total ST"], s.st, s.st_conf),
+    ):
+        for y, up, down, e, c in zip(
+            bar.y, bar.error_y.array, bar.error_y.arrayminus, est, conf, strict=True
+        ):
+            assert y - down >= 0 and y + up <= 1
+            assert y + up == pytest.approx(min(max(e + c, 0), 1))
+            assert y - down == pytest.approx(min(max(e - c, 0), 1))
+    assert (
+        any(e - c < 0 for e, c in zip(s.s1, s.s1_conf, strict=True))
+        and "clipped to [0, 1]" in sec.caption
+    )
+    assert all(0 <= float(v) <= 1 for row in sec.table["rows"] for v in row[2].split(" to "))
     assert sec.table is not None and all("±" in row[1] for row in sec.table["rows"])
     assert sec.warning and "Too few points" in sec.warning and "design.n=" in sec.warning
     assert any("Too few points" in x for x in sweep_sentences(small))
@@ -299,3 +313,123 @@ def test_sweep_jobs_share_the_sweeps_plotly_js(tmp_path: Path) -> None:
     assert '<script src="../plotly.min.js"' in page.read_text()
     assert (tmp_path / "sweep" / "plotly.min.js").is_file()
     assert not (job / "plotly.min.js").exists()
+
+
+# --- Reports that fit their page (issue 30) -------------------------------------------------
+
+
+def test_runs_under_default_folder_names_get_short_labels(tmp_path: Path) -> None:
+    from sim.report.sources import run_label
+
+    long = "2026-12-07_18-01-22_policy.name=passive,policy.name=graduated,scenario~4c5af0d7_1742"
+    dirs = [
+        make_run(tmp_path, f"{long}{i}", *over, replicates=200)
+        for i, over in enumerate(
+            (
+                [],
+                ["actors.china.policy.name=passive"],
+                ["actors.pakistan.max_step=9", "actors.pakistan.policy.name=graduated"],
+            )
+        )
+    ]
+    runs, _ = load_sources(dirs)
+    labels = [run_label(r, runs) for r in runs]
+    title = runs[0].title
+    assert labels == [
+        f"{title} · common settings",
+        f"{title} · china.policy = passive",  # its policy's parameters follow from the name
+        f"{title} · pakistan.max_step = 9, pakistan.policy = graduated",
+    ]
+    html = write_comparison(dirs, tmp_path / "c.html").read_text()
+    assert "Runs compared" in html and long in html  # the full name is still on the page
+    fig = comparison_figures(dirs)["Outcomes compared"]
+    assert not any(long in str(y) for t in fig.data for y in t.y)  # never a row label
+    assert long in fig.data[0].customdata[0]  # but on hover
+    assert len({c for c in fig.data[0].marker.color}) == 3  # one colour a run
+
+
+def test_pair_plot_has_histograms_and_leaves_collapsed_parameters_out() -> None:
+    import numpy as np
+    import pandas as pd
+    from sim.calibration.report import pairs_caption, pairs_figure
+
+    rng = np.random.default_rng(1)
+    keys = [f"by_role.victim.p{i}" for i in range(4)] + ["by_role.adversary.max_step"]
+    table = pd.DataFrame({k: rng.random(200) for k in keys[:4]})
+    table["by_role.adversary.max_step"] = 4.0  # collapsed to one value
+    table["weight"] = 1 / 200
+    summary = {
+        "marginals": {
+            k: {"sd": float(table[k].std()), "prior_sd": 0.29, "mean": 0.5} for k in keys
+        },
+        "prior_spec": {k: {"low": 0.0, "high": 1.0} for k in keys},
+    }
+    fig = pairs_figure(table, summary)
+    hists = [t for t in fig.data if t.type == "histogram"]
+    assert len(hists) == 4 and all(t.histfunc == "sum" for t in hists)
+    titles = [a.title.text for a in fig.select_xaxes() if a.title.text]
+    assert sorted(titles) == ["victim p0", "victim p1", "victim p2", "victim p3"]  # bottom row
+    assert not any("max_step" in (t.name or "") for t in fig.data)
+    assert "adversary max_step ≈ 4" in pairs_caption(table, summary)
+
+
+def test_joint_check_table_speaks_in_words() -> None:
+    from sim.calibration.joint_report import check_table
+
+    p = {"estimate": 0.1, "lower": 0.05, "upper": 0.2}
+    side = {
+        "simulated": {
+            "first_force_victim": 16.2,
+            "first_force_adversary": 28.5,
+            "answer_victim": 0.79,
+            "answer_adversary": 1.6,
+            "peak": 1.4,
+            "force_days": 1.6,
+            "first_conciliatory": 17.7,
+        },
+        "p_features": dict.fromkeys(
+            [
+                "first_force_victim",
+                "first_force_adversary",
+                "answer_victim",
+                "answer_adversary",
+                "peak",
+                "force_days",
+                "first_conciliatory",
+            ],
+            p,
+        ),
+        "p_pattern": p,
+        "p_exact": p,
+    }
+    check = {
+        "days": 31,
+        "window": 3,
+        "well_sourced_days": [],
+        "axis": ["No action", "Statement", "Strike state forces"],
+        "observed": {
+            "first_force_victim": 31,
+            "first_force_adversary": 2,
+            "answer_victim": 0,
+            "answer_adversary": 2,
+            "peak": 2,
+            "force_days": 1,
+            "first_conciliatory": 1,
+        },
+        "prior": side,
+        "posterior": side,
+    }
+    rows = {r[0]: r for r in check_table("ep", check)["rows"]}
+    assert rows["the victim's first use of force"][1] == "none by day 30"
+    assert rows["the kind of the adversary's first force"][1:4] == [
+        "strikes on state forces",
+        "≈ strikes on state forces",  # a mean of 1.6 is nearest the state-forces kind
+        "≈ strikes on state forces",
+    ]
+    assert rows["the kind of the victim's first force"][1:3] == ["none", "≈ strikes on bases"]
+    assert rows["the highest rung either side reached"][1:3] == [
+        "Strike state forces",
+        "≈ Statement",
+    ]
+    exact = rows["exact sequence on the well-sourced days"]
+    assert "not scored" in exact[1] and "[]" not in str(exact)

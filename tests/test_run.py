@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -153,9 +154,31 @@ def test_pinned_summary(case: str) -> None:
     """
     s = settings(*PINNED_CASES[case], replicates=3000, days=30)
     summary = simulate(s, None, progress=False).summary
-    kept = {k: v for k, v in summary.items() if k != "timing"}
+    kept = {k: v for k, v in summary.items() if k not in ("timing", "provenance")}
     digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
     check_pinned("pinned_summaries.json", case, digest)
+
+
+def test_a_run_records_what_produced_it(run_dir: Path, tmp_path: Path) -> None:
+    import sim
+    from sim.folders import _git_commit
+
+    made = json.loads((run_dir / "summary.json").read_text())["provenance"]
+    assert made["package"] == sim.__version__
+    assert made["python"] == platform.python_version() and made["numpy"] == np.__version__
+    assert made["git_commit"] is None or len(made["git_commit"]) == 40
+    # Read from .git's files: a loose ref, a packed one, a detached HEAD; none without git.
+    git = tmp_path / "co" / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "refs" / "heads" / "main").write_text("a" * 40 + "\n")
+    assert _git_commit(tmp_path / "co") == "a" * 40
+    (git / "refs" / "heads" / "main").unlink()
+    (git / "packed-refs").write_text(f"# pack-refs\n{'b' * 40} refs/heads/main\n")
+    assert _git_commit(tmp_path / "co") == "b" * 40
+    (git / "HEAD").write_text("c" * 40)
+    assert _git_commit(tmp_path / "co") == "c" * 40
+    assert _git_commit(tmp_path / "none") is None
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -246,3 +269,19 @@ def test_api_writes_a_complete_run_that_report_and_replay_accept(tmp_path: Path)
     assert row["casualties"].tolist() == table.loc[table.replicate == 7, "casualties"].tolist()
     assert replay(run_dir, 7).history.tolist() == model.history.tolist()
     assert result.summary["metrics"]["casualties_mean"]["estimate"] >= 2
+
+
+def test_wilson_is_scipys_interval() -> None:
+    import math
+
+    from scipy.stats import binomtest
+
+    from sim.metrics import wilson
+
+    for k, n in ((0, 1), (1, 1), (0, 10), (5, 10), (3, 3000), (2999, 3000), (12, 40)):
+        est, lo, hi = wilson(k, n)
+        ci = binomtest(k, n).proportion_ci(0.95, method="wilson")
+        assert est == k / n
+        assert lo == pytest.approx(ci.low, abs=1e-12)
+        assert hi == pytest.approx(ci.high, abs=1e-12)
+    assert all(math.isnan(v) for v in wilson(0, 0))

@@ -55,6 +55,7 @@ def test_grid_sweep_with_a_failing_job(tmp_path: Path) -> None:
     meta = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
     assert meta["parameters"] == ["actors.iran.willingness"] and meta["failed"] == 2
     assert "[sweep]" in p.stderr and "Sweep directory" in p.stdout
+    assert f"Report: {(tmp_path / 'sweep' / 'report.html').resolve()}" in p.stdout
 
 
 def test_aggregate_runs_on_its_own(tmp_path: Path) -> None:
@@ -69,7 +70,11 @@ def test_aggregate_runs_on_its_own(tmp_path: Path) -> None:
         [str(BIN), "aggregate", str(tmp_path / "sweep")], capture_output=True, text=True
     )
     assert p.returncode == 0, p.stderr
-    assert len(table(tmp_path)) == 2
+    t = table(tmp_path)
+    assert len(t) == 2
+    # The run's size once, under its config key.
+    assert "replicates" not in t.columns and "days" not in t.columns
+    assert list(t["simulation.replicates"]) == [200, 200] and list(t["simulation.days"]) == [8, 8]
     assert subprocess.run([str(BIN), "aggregate", str(tmp_path)]).returncode == 2
 
 
@@ -192,7 +197,8 @@ def test_grouped_launcher_gives_hydras_results(tmp_path: Path, n_jobs: int) -> N
         for name in ("config.yaml", ".hydra/overrides.yaml", ".hydra/config.yaml"):
             a = (tmp_path / "grouped" / str(job) / name).read_text()
             assert a == (tmp_path / "basic" / str(job) / name).read_text(), (job, name)
-    assert ours.stderr.count("job(s) done") == 4
+    # One closing line (the bar itself is drawn on terminals only), not a line per job.
+    assert ours.stderr.count("job(s) done") == 1 and "4 job(s) done" in ours.stderr
 
 
 def test_sweep_with_an_unknown_key_stops_before_any_job(tmp_path: Path) -> None:

@@ -57,6 +57,18 @@ def config_diff(runs: Sequence[Run]) -> dict[str, Any]:
     }
 
 
+def runs_table(runs: Sequence[Run]) -> dict[str, Any]:
+    """Each run's short label on the page against its full folder name."""
+    return {
+        "title": "Runs compared",
+        "header": ["label on this page", "scenario", "folder"],
+        "rows": [
+            [run_label(r, runs), str(r.summary.get("scenario", {}).get("name", "")), str(r.path)]
+            for r in runs
+        ],
+    }
+
+
 def _pct(v: dict[str, float]) -> str:
     return f"{v['estimate']:.0%} [{v['lower']:.0%}–{v['upper']:.0%}]"
 
@@ -103,7 +115,7 @@ def comparison_sections(runs: Sequence[Run], sweeps: Sequence[Sweep]) -> list[Se
             "Outcomes compared",
             "Each dot is a scenario's estimate over its replicates, with a 95% "
             "interval (Wilson for probabilities, normal for means, order statistics "
-            "for medians)." + some,
+            "for medians); hover over a dot for the run's folder." + some,
             outcome_comparison(shown, labels),
         )
     ]
@@ -115,7 +127,8 @@ def comparison_sections(runs: Sequence[Run], sweeps: Sequence[Sweep]) -> list[Se
                 "Median rung per day for each scenario, with the band holding the "
                 f"middle 50% of replicates{observed_sentence(first, first['channels'][c])}. "
                 "The chart opens on the days where something happens; the button on the right "
-                "shows the whole horizon." + some,
+                "shows the whole horizon. Medians that agree are drawn a little apart, side "
+                "by side, so that none hides another." + some,
                 fan_overlay(shown, c, labels),
             )
         )
@@ -163,7 +176,7 @@ def comparison_page(paths: Iterable[str | Path], plotly_src: str | None = None) 
         raise ValueError("no complete runs to compare")
     lone = [r for r in runs if r.sweep is None]
     intro = summary_sentences(lone) if lone else []
-    tables = [config_diff(lone)] if len(lone) > 1 else []
+    tables = [runs_table(lone), config_diff(lone)] if len(lone) > 1 else []
     for sw in sweeps:
         intro += sweep_sentences(sw)
         tables.append(ranked_table(sw))

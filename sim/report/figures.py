@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from sim.report.layout import (
     BAND_ALPHA,
+    CROWDED_ALPHA,
     MEDIAN_WIDTH,
     add_day_zoom,
     quantile_rows,
@@ -24,7 +25,21 @@ from sim.report.layout import (
 )
 
 BANDS = ((0.05, 0.95, 90), (0.25, 0.75, 50))
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+#: A qualitative palette (Tableau 10, as in matplotlib and D3): ten colours told apart at a
+#: glance, so that up to ten runs or sample paths never share one. Grey comes last, as it
+#: reads as "none" next to the others.
+COLOURS = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
 
 
 def add_band(
@@ -77,6 +92,7 @@ def add_fan(
     prefix: str = "",
     widths: tuple[int, ...] = (90, 50),
     hover: Any = None,
+    crowded: bool = False,
 ) -> None:
     """Median and bands of daily values, drawn alike in every chart.
 
@@ -88,6 +104,8 @@ def add_fan(
         prefix: Legend prefix (a run's label on charts that overlay runs).
         widths: Which bands to draw (90 and/or 50: the % of replicates they hold).
         hover: Hover text of the median (rung labels).
+        crowded: Many runs overlaid: fainter bands, and each median outlined in white so
+            that it stays readable where the bands of several runs overlap.
     """
     group = prefix or None
     lead = f"{prefix}: " if prefix else ""
@@ -98,11 +116,23 @@ def add_fan(
                 days,
                 quantile(lo),
                 quantile(hi),
-                rgba(colour, BAND_ALPHA[width]),
+                rgba(colour, CROWDED_ALPHA if crowded else BAND_ALPHA[width]),
                 f"{lead}{width}% of replicates",
                 group,
                 legend=not prefix,  # a run's band toggles with its median (one entry a run)
             )
+    if crowded:
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=quantile(0.5),
+                mode="lines",
+                line={"color": "white", "width": MEDIAN_WIDTH + 1.5, "shape": "hv"},
+                showlegend=False,
+                hoverinfo="skip",
+                legendgroup=group,
+            )
+        )
     fig.add_trace(
         go.Scatter(
             x=days,
@@ -112,6 +142,9 @@ def add_fan(
             name=f"{prefix} (median, 50% band)" if prefix else "median",
             legendgroup=group,
             text=hover,
+            # The y value is a position on the axis (offset where runs overlay): the
+            # rung's name in ``hover`` says it.
+            hoverinfo="x+text+name" if hover is not None else None,
         )
     )
 

@@ -10,12 +10,14 @@ bytes. All text reaches the page through Jinja2 with autoescaping on.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from sim.folders import write_text
 from sim.report import figures
@@ -93,13 +95,53 @@ def _text_or_none(path: Path) -> str | None:
         return None
 
 
+#: Table cells with figures up to this many characters (an interval) never wrap.
+NOWRAP_CHARS = 40
+#: Words up to this many characters never wrap either; longer text does.
+NOWRAP_WORDS = 16
+
+
+def _nowrap(text: str) -> bool:
+    """Whether a cell stays on one line: figures up to 40 characters, words up to 16."""
+    figures = any(c.isdigit() for c in text)
+    return len(text) <= (NOWRAP_CHARS if figures else NOWRAP_WORDS)
+
+
+def cell_class(cell: Any) -> Markup:
+    """The class attribute of a table cell: figures on one line, long text roomy.
+
+    An interval such as ``45% [41%–49%]`` wrapped onto three lines is hard to read, so a
+    short cell with figures stays whole; text (a sentence, a folder name) wraps instead.
+    """
+    text = str(cell)
+    if _nowrap(text):
+        return Markup(' class="nw"')
+    return Markup(' class="long"') if len(text) > 2 * NOWRAP_CHARS else Markup("")
+
+
+def breakable(cell: Any, always: bool = False) -> Markup:
+    """A long cell's text, escaped, that may break after ``. _ / , = ~`` only.
+
+    Config keys and folder names have no spaces: without these break points a narrow
+    column either overflows or breaks them at any letter (``actors.chin|a.policy``).
+    """
+    text = escape(str(cell))
+    if _nowrap(str(cell)) and not always:  # a heading (``always``) may break anyway
+        return text
+    # Never inside a number (``0.5``): only before a letter or an underscore.
+    return Markup(re.sub(r"(?<!\d)([./_,=~])(?=[A-Za-z_])", r"\1<wbr>", str(text)))
+
+
 def _env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("sim.report", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["cell_class"] = cell_class
+    env.filters["breakable"] = breakable
+    return env
 
 
 def render_page(

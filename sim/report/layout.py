@@ -16,11 +16,29 @@ import plotly.graph_objects as go
 MEDIAN_WIDTH = 2.5
 #: Fill opacity of the band holding 90% and 50% of replicates (the same in every chart).
 BAND_ALPHA = {90: 0.13, 50: 0.3}
+#: Fill opacity of each run's band where more than :data:`CROWDED_AT` runs overlay: six
+#: bands at 0.3 blend into one brown mass, at 0.1 each stays a tint of its own colour.
+CROWDED_ALPHA = 0.1
+CROWDED_AT = 3
+#: Overlaid medians are set this far apart (in rungs), so that runs whose medians agree
+#: show as parallel lines instead of one line hiding the others.
+MEDIAN_OFFSET = 0.14
 #: A chart zooms to its active days only when they end before this share of the horizon.
 ZOOM_BELOW = 0.75
 #: Room above the plot for the title (and, on charts with menus, a row of menus under it).
 TOP = 50
 TOP_WITH_MENU = 95
+
+
+#: A legend under the plot, at the foot of the figure. In container coordinates, not the
+#: plot's: placed at a fraction below the plot it kept the margin of the width it was first
+#: drawn at and, in a wider window that needed fewer legend rows, slid over the axis title.
+LEGEND_BELOW: dict[str, Any] = {
+    "orientation": "h",
+    "yref": "container",
+    "y": 0,
+    "yanchor": "bottom",
+}
 
 
 def rgba(colour: str, alpha: float) -> str:
@@ -60,7 +78,7 @@ def style(
         margin={"l": 10, "r": 10, "t": TOP_WITH_MENU if menus else TOP, "b": 10},
     )
     if legend_below:
-        fig.update_layout(legend={"orientation": "h", "y": -0.2})
+        fig.update_layout(legend=LEGEND_BELOW)
     return fig
 
 

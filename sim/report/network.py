@@ -73,14 +73,22 @@ def relations_network(run: Run) -> go.Figure:
             hoverinfo="text",
             marker={"size": 18, "color": "#1f77b4"},
             name="actors",
+            cliponaxis=False,
         )
     )
+    # Labels are centred on their node and run up to ~30 characters: pad the axes so that
+    # a node at the edge keeps its whole label inside the plot.
+    node_x = [float(layout[n][0]) for n in g.nodes]
+    node_y = [float(layout[n][1]) for n in g.nodes]
+    longest = max(len(str(labels.get(n, n))) for n in g.nodes)
+    xpad = (max(node_x) - min(node_x) or 1.0) * min(0.45, 0.05 + 0.012 * longest)
+    ypad = (max(node_y) - min(node_y) or 1.0) * 0.12
     fig.update_layout(
         template="plotly_white",
         height=440,
         title=f"Relations ({run.title})",
-        xaxis={"visible": False},
-        yaxis={"visible": False},
+        xaxis={"visible": False, "range": [min(node_x) - xpad, max(node_x) + xpad]},
+        yaxis={"visible": False, "range": [min(node_y) - ypad, max(node_y) + 2 * ypad]},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
     return fig

@@ -19,7 +19,17 @@ from sim.report.figures import (
     rung_axis,
     state_labels,
 )
-from sim.report.layout import add_day_zoom, add_menu, menu, quantile_rows, rung_labels, style
+from sim.report.layout import (
+    CROWDED_AT,
+    LEGEND_BELOW,
+    MEDIAN_OFFSET,
+    add_day_zoom,
+    add_menu,
+    menu,
+    quantile_rows,
+    rung_labels,
+    style,
+)
 from sim.report.sources import Run
 
 #: Outcomes compared across runs: (metric key, day key or None, title, axis title, percent).
@@ -53,14 +63,20 @@ def fan_overlay(runs: Sequence[Run], channel: int, labels: Sequence[str]) -> go.
     for i, (run, label) in enumerate(zip(runs, labels, strict=True)):
         counts = np.asarray(run.summary["daily_rung_counts"][channel], dtype=float)
         median = quantile_rows(counts, 0.5).astype(int)
+        # Medians that agree would hide one another: each run's is set a little apart.
+        shift = MEDIAN_OFFSET * (i - (len(runs) - 1) / 2)
         add_fan(
             fig,
             np.arange(counts.shape[0]),
-            lambda q, c=counts: pos[quantile_rows(c, q).astype(int)],
+            lambda q, c=counts, d=shift: (
+                pos[quantile_rows(c, q).astype(int)] + (d if q == 0.5 else 0)
+            ),
             COLOURS[i % len(COLOURS)],
             prefix=label,
             widths=(50,),
-            hover=[names[r] for r in median],
+            # The run's full name on hover: the legend holds only its short label.
+            hover=[f"{names[r]}<br>{run.name}" for r in median],
+            crowded=len(runs) > CROWDED_AT,
         )
     ch = first["channels"][channel]
     observed = observed_trace(first, ch, pos.__getitem__)
@@ -71,18 +87,26 @@ def fan_overlay(runs: Sequence[Run], channel: int, labels: Sequence[str]) -> go.
         xaxis={"title": day_axis_title(first)},
         yaxis=rung_axis(first),
         # Below the plot: long sweep labels on the right would squeeze the days.
-        legend={"font": {"size": 11}, "orientation": "h", "y": -0.18, "yanchor": "top"},
+        legend={**LEGEND_BELOW, "font": {"size": 11}},
+        hoverlabel={"namelength": -1},
     )
     add_day_zoom(fig, [r.summary for r in runs], quantiles=(0.25, 0.5, 0.75))
     return fig
 
 
 def outcome_comparison(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
-    """The outcome metrics of every run with their 95% intervals."""
+    """The outcome metrics of every run with their 95% intervals.
+
+    Each run keeps its colour of the path charts; hovering a dot gives its full name.
+    """
     fig = make_subplots(
-        rows=1, cols=len(OUTCOMES), subplot_titles=[o[2] for o in OUTCOMES], horizontal_spacing=0.06
+        rows=1, cols=len(OUTCOMES), subplot_titles=[o[2] for o in OUTCOMES], horizontal_spacing=0.04
     )
+    # Panel titles a little smaller than the page's, so that five fit side by side.
+    fig.update_annotations(font={"size": 13})
     labels = [_wrap(lab) for lab in labels]
+    colours = [COLOURS[i % len(COLOURS)] for i in range(len(runs))]
+    full = [r.name for r in runs]
     lines = max(lab.count("<br>") + 1 for lab in labels)
     for j, (key, day, _, axis, pct) in enumerate(OUTCOMES, start=1):
         est, lo, hi = [], [], []
@@ -101,8 +125,16 @@ def outcome_comparison(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
                 y=labels,
                 mode="markers",
                 showlegend=False,
-                marker={"size": 10, "color": COLOURS[j % len(COLOURS)]},
-                error_x={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo},
+                marker={"size": 10, "color": colours},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": hi,
+                    "arrayminus": lo,
+                    "color": "#555",
+                },
+                customdata=full,
+                hovertemplate="%{x}<br>%{customdata}<extra></extra>",
             ),
             row=1,
             col=j,
@@ -112,22 +144,25 @@ def outcome_comparison(runs: Sequence[Run], labels: Sequence[str]) -> go.Figure:
             fig.update_yaxes(showticklabels=False, row=1, col=j)
     fig.update_layout(
         template="plotly_white",
-        height=140 + (18 + 14 * lines) * len(runs),
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        height=120 + (18 + 14 * lines) * len(runs),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     fig.update_yaxes(automargin=True, autorange="reversed")
     return fig
 
 
-def _wrap(label: str, width: int = 48) -> str:
-    """A long label (a sweep job's values) over several lines, broken after commas."""
-    out: list[str] = []
-    for part in label.split(", "):
-        if out and len(out[-1]) + len(part) + 2 <= width:
-            out[-1] += f", {part}"
-        else:
-            out.append(part)
-    return ",<br>".join(out)
+def _wrap(label: str, width: int = 30) -> str:
+    """A long label (a sweep job's values, a run's settings) over several lines.
+
+    Narrow, so that the labels leave the five panels most of the width; a line breaks
+    between settings where it can (``a = 1, b = 2``), else between words.
+    """
+    import textwrap
+
+    # Non-breaking spaces keep each ``key = value`` whole.
+    parts = [p.replace(" = ", "\u00a0=\u00a0") for p in label.split(", ")]
+    lines = textwrap.wrap(", ".join(parts), width, break_long_words=False)
+    return "<br>".join(line.replace("\u00a0", " ") for line in lines)
 
 
 def _selector(fig: go.Figure, labels: Sequence[str], per_run: int) -> None:

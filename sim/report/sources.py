@@ -213,11 +213,68 @@ def run_label(run: Run, runs: Sequence[Run]) -> str:
     """How a run is named on the page.
 
     A sweep's job by its swept values (with the sweep's folder where several sweeps are
-    shown); any other run by its title, with its folder's name where another run has the
-    same title.
+    shown); any other run by its title and, where another run has the same title, the
+    settings that set it apart (:func:`overrides_apart`), never its folder's long name.
     """
     if run.sweep is not None and run.values:
         several = len({r.sweep for r in runs if r.sweep is not None}) > 1
         return f"{run.sweep}: {run.label}" if several else run.label
-    titles = [r.title for r in runs]
-    return run.title if titles.count(run.title) == 1 else f"{run.title} ({run.name})"
+    same = [r for r in runs if r.sweep is None and r.title == run.title]
+    if len(same) < 2:
+        return run.title
+    # Folder names run to 60+ characters and squeeze every chart they label: name a run
+    # by what sets it apart from the others of its title (its full name is in the table
+    # of runs and on hover).
+    differs = overrides_apart(run, same)
+    if differs:
+        return f"{run.title} · {differs}"
+    if any(overrides_apart(r, same) for r in same):
+        return f"{run.title} · common settings"
+    return f"{run.title} · run {same.index(run) + 1}"
+
+
+#: Config keys never used to tell runs apart: the scenario is the title, the rest is bookkeeping.
+_LABEL_SKIP = ("scenario.", "hydra.", "design.", "report.", "simulation.replicates")
+#: A run's label lists at most this many of its differing settings.
+LABEL_ITEMS = 3
+
+
+def _label_key(key: str) -> str:
+    """``actors.china.policy.name`` -> ``china.policy``; ``actors.iran.policy.x`` -> ``iran.x``."""
+    parts = key.split(".")
+    if parts[-1] == "name" and len(parts) > 1:
+        parts = parts[:-1]
+    if parts[0] == "actors" and len(parts) > 2:
+        # The actor and the leaf: the key in between is implied by the leaf.
+        return f"{parts[1]}.{parts[-1]}" if parts[-1] != "policy" else f"{parts[1]}.policy"
+    return ".".join(parts[1:] if len(parts) > 1 else parts)
+
+
+def overrides_apart(run: Run, runs: Sequence[Run]) -> str:
+    """The settings that set ``run`` apart from ``runs`` (``china.policy = passive``).
+
+    A setting counts where the runs' values differ and this run's value is not the one most
+    of them share (where no value is shared, every run shows its own). Settings that follow
+    from another one (a policy's parameters when its ``name`` differs) are left out.
+    """
+    keys = sorted(set().union(*(r.config for r in runs)))
+    varying = []
+    for k in keys:
+        if k.startswith(_LABEL_SKIP):
+            continue
+        vals = [str(r.config.get(k, "—")) for r in runs]
+        if len(set(vals)) > 1:
+            varying.append((k, vals))
+    names = {k for k, _ in varying if k.endswith(".name")}
+    out = []
+    me = runs.index(run)
+    for k, vals in varying:
+        if k.rsplit(".", 1)[0] + ".name" in names - {k}:
+            continue
+        common = max(set(vals), key=vals.count)
+        if vals.count(common) > 1 and vals[me] == common:
+            continue
+        out.append(f"{_label_key(k)} = {fmt_value(run.config.get(k, '—'))}")
+    if len(out) > LABEL_ITEMS:
+        out = [*out[:LABEL_ITEMS], f"{len(out) - LABEL_ITEMS} more"]
+    return ", ".join(out)

@@ -117,7 +117,7 @@ def _by_parameter(sweep: Sweep, t: pd.DataFrame, lines: bool) -> Section:
             colour += 1 if name else 0
     fig.update_yaxes(title_text=HEADLINE_TEXT, tickformat=".0%", row=1, col=1)
     style(fig, f"{HEADLINE_TEXT} across the sweep", 440, legend_below=True)
-    fig.update_layout(legend={"y": -0.25}, margin={"t": 85})  # room for the panel titles
+    fig.update_layout(margin={"t": 85})  # room for the panel titles
     caption = "One point per sweep job, with its 95% interval"
     if lines and len(keys) > 1:
         caption += (
@@ -127,34 +127,61 @@ def _by_parameter(sweep: Sweep, t: pd.DataFrame, lines: bool) -> Section:
     return Section(f"Sweep {sweep.path.name}: outcome by parameter", caption + ".", fig)
 
 
+def clipped(est: float, conf: float) -> tuple[float, float, float]:
+    """An index and its 95% interval as shown: each clipped to [0, 1].
+
+    A Sobol index is a share of variance, so it lies in [0, 1]; SALib's estimate and its
+    bootstrap interval (estimate ± 1.96 sd) can reach past either end when N is small.
+    """
+    lo, hi = est - conf, est + conf
+    return min(max(est, 0.0), 1.0), min(max(lo, 0.0), 1.0), min(max(hi, 0.0), 1.0)
+
+
+def _bar(name: str, x: list[str], est: list[float], conf: list[float], colour: str) -> go.Bar:
+    shown = [clipped(e, c) for e, c in zip(est, conf, strict=True)]
+    return go.Bar(
+        name=name,
+        x=x,
+        y=[v for v, _, _ in shown],
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [hi - v for v, _, hi in shown],
+            "arrayminus": [v - lo for v, lo, _ in shown],
+            "thickness": 1.5,
+        },
+        marker_color=colour,
+    )
+
+
 def _sobol_section(sweep: Sweep, s: Sobol) -> Section:
     names = [sweep.short.get(n, n) for n in s.names]
     fig = go.Figure(
         [
-            go.Bar(
-                name="first order S1",
-                x=names,
-                y=s.s1,
-                error_y={"type": "data", "array": s.s1_conf, "thickness": 1.5},
-                marker_color=COLOURS[0],
-            ),
-            go.Bar(
-                name="total ST",
-                x=names,
-                y=s.st,
-                error_y={"type": "data", "array": s.st_conf, "thickness": 1.5},
-                marker_color=COLOURS[4],
-            ),
+            _bar("first order S1", names, s.s1, s.s1_conf, COLOURS[0]),
+            _bar("total ST", names, s.st, s.st_conf, COLOURS[4]),
         ]
     )
     style(fig, f"Sobol sensitivity of {HEADLINE_TEXT} (95% intervals)", 420, legend_below=True)
-    fig.update_layout(barmode="group", yaxis={"title": "index (share of variance)"})
+    fig.update_layout(
+        barmode="group", yaxis={"title": "index (share of variance)", "range": [0, 1.05]}
+    )
     warning = sobol_warning(s)
     caption = (
         "How much of the variance of the outcome each parameter explains alone (S1) and with "
         f"its interactions (ST), by SALib from N = {s.n} base samples; the whiskers are 95% "
         "bootstrap intervals."
     )
+    raw = [(e - c, e + c) for e, c in zip([*s.s1, *s.st], [*s.s1_conf, *s.st_conf], strict=True)]
+    if any(lo < 0 or hi > 1 for lo, hi in raw):
+        low = min(lo for lo, _ in raw)
+        high = max(hi for _, hi in raw)
+        caption += (
+            " Bars and intervals are clipped to [0, 1] in the chart and the interval columns: "
+            "an index is a share of variance, and SALib's intervals (estimate ± 1.96 bootstrap "
+            f"sd) reach {_n(low)} to {_n(high)} here, past what an index can be, because N is "
+            "small. The ± columns give SALib's raw values."
+        )
     table = {
         "title": "Sobol indices with their 95% intervals",
         "header": ["parameter", "S1", "S1 95% interval", "ST", "ST 95% interval", "reading"],
@@ -162,9 +189,9 @@ def _sobol_section(sweep: Sweep, s: Sobol) -> Section:
             [
                 name,
                 f"{_n(s1)} ± {_n(c1)}",
-                f"{_n(s1 - c1)} to {_n(s1 + c1)}",
+                _interval(s1, c1),
                 f"{_n(st)} ± {_n(ct)}",
-                f"{_n(st - ct)} to {_n(st + ct)}",
+                _interval(st, ct),
                 _reading(st, ct),
             ]
             for name, s1, c1, st, ct in zip(names, s.s1, s.s1_conf, s.st, s.st_conf, strict=True)
@@ -177,6 +204,12 @@ def _sobol_section(sweep: Sweep, s: Sobol) -> Section:
         table=table,
         warning=warning,
     )
+
+
+def _interval(est: float, conf: float) -> str:
+    """The 95% interval as shown, clipped to [0, 1] (:func:`clipped`)."""
+    _, lo, hi = clipped(est, conf)
+    return f"{_n(lo)} to {_n(hi)}"
 
 
 def _reading(st: float, conf: float) -> str:

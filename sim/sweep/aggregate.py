@@ -3,7 +3,8 @@
 ``<sweep>/sweep.parquet`` has one row per job: ``job``, ``run_dir`` (relative to the sweep
 root), ``status`` (``complete``, ``failed`` or ``incomplete``), ``error``, ``scenario``, one
 column per swept parameter (named by its override key) and the outcome metrics flattened by
-:func:`sim.metrics.flat_metrics` (``m``, ``m_lower``, ``m_upper``). ``<sweep>/sweep.json``
+:func:`sim.metrics.flat_metrics` (``m``, ``m_lower``, ``m_upper``; the run's size as
+``simulation.replicates`` and ``simulation.days``, once each). ``<sweep>/sweep.json``
 names the swept parameters and, for designs, the SALib problem. Both are written through a
 temporary file and renamed, and rebuilt from the job folders alone, so ``escalation
 aggregate SWEEP_DIR`` works after any interruption.
@@ -26,6 +27,9 @@ from sim.metrics import flat_metrics
 from sim.safeio import read_run_yaml, read_yaml
 
 log = logging.getLogger(__name__)
+
+#: A summary's run-size metrics, and the config keys the table names them by.
+RUN_SIZE = {"replicates": "simulation.replicates", "days": "simulation.days"}
 
 
 def job_dirs(sweep: Path) -> list[Path]:
@@ -143,7 +147,12 @@ def aggregate(sweep: str | Path, report: bool = True) -> Path:
             row.update(point)
             if point and design is None:
                 design = summary.get("design")
-            row.update(flat_metrics(summary["metrics"]))
+            metrics = flat_metrics(summary["metrics"])
+            # The run's size under its config key only: an override of it gave the same column.
+            for short, key in RUN_SIZE.items():
+                if short in metrics:
+                    row[key] = int(metrics.pop(short))
+            row.update(metrics)
         elif row["status"] == "incomplete":
             log.warning("%s: incomplete job, skipped", job)
         rows.append(row)

@@ -184,9 +184,10 @@ def _worker_init() -> None:
 
     import sim.app
     import sim.runner
-    import sim.sweep.aggregate  # noqa: F401  (import once, before freezing)
+    import sim.sweep.aggregate  # imported once, before freezing
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    sim.app.JOB_LINES["sweep"] = False  # the parent's progress bar counts this worker's jobs
     # Everything imported so far lives as long as the worker: keep it out of the garbage
     # collections that free each job's model (they take 50 ms otherwise).
     gc.freeze()

@@ -2,7 +2,7 @@
 
 It plans a sweep as the grouped launcher does (one config composed per group of jobs that
 differ only in values, :mod:`sim.sweep.launcher`) and hands the jobs to a
-:class:`sim.sweep.pools.SlurmPool`, so a job runs the same code, and gives the same results,
+:class:`sim.parallel.SlurmPool`, so a job runs the same code, and gives the same results,
 as on this machine. Before submitting, it skips the jobs whose folder already holds a
 complete run of the same config: resuming a sweep submits only what is left to do. A job
 the cluster ends without a result (``scancel``, time limit, out of memory) is recorded as
@@ -18,16 +18,16 @@ from typing import Any
 
 from sim.app import done_before
 from sim.folders import invalidate
+from sim.parallel import SlurmPool, Submission
 from sim.sweep.aggregate import job_status
 from sim.sweep.launcher import GroupedLauncher, JobTask, run_task, task_config, write_overrides
-from sim.sweep.pools import SlurmPool, Submission
 
 
 class SlurmLauncher(GroupedLauncher):
     """Hydra launcher that submits a sweep's jobs to SLURM (see the module doc).
 
     Args:
-        **params: The settings of :class:`sim.sweep.pools.SlurmPool` (the preset in
+        **params: The settings of :class:`sim.parallel.SlurmPool` (the preset in
             ``configs/hydra/launcher/slurm.yaml``).
     """
 

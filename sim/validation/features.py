@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.calibration.features import FEATURE_WORDS, Coding
 from sim.calibration.features import FEATURES as PATTERN_FEATURES
-from sim.calibration.features import Coding
 from sim.ladder import Ladder
 
 #: Horizons (days after the trigger) every feature is read at, fixed in advance.
@@ -51,13 +51,7 @@ KIND_OF = {
 NOMINAL = ("answer_victim", "answer_adversary", "mediator_act")
 
 LABELS = {
-    "first_force_victim": "the victim's first use of force",
-    "first_force_adversary": "the adversary's first use of force",
-    "answer_victim": "the kind of the victim's first force",
-    "answer_adversary": "the kind of the adversary's first force",
-    "peak": "the highest rung either side reached",
-    "force_days": "days with force",
-    "first_conciliatory": "the first conciliatory act",
+    **FEATURE_WORDS,
     "mediator_first": "the mediator's first act",
     "mediator_act": "the kind of the mediator's first act",
 }

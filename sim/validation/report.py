@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from sim.folders import write_text
 from sim.report.figures import COLOURS
 from sim.report.html import Section, render_page
+from sim.report.layout import LEGEND_BELOW
 from sim.validation.compare import BASELINES
 from sim.validation.features import FEATURES, LABELS, specs
 from sim.validation.folds import FORECASTERS
@@ -249,7 +250,7 @@ def fold_figure(fold: dict[str, Any]) -> go.Figure:
         yaxis={"title": "nats", "range": [-7.2, 0.2]},
         xaxis={"tickangle": -30},
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        legend={"orientation": "h", "y": -0.45},
+        legend=LEGEND_BELOW,  # under the angled feature names, whatever the width
     )
     return fig
 

@@ -1,4 +1,4 @@
-"""Worker processes for chunks of replicates and calibration batches.
+"""Forked worker processes for chunks of replicates and calibration batches.
 
 :func:`ordered` runs a function over a sequence of jobs on ``workers`` processes in all:
 the caller's own and ``workers - 1`` children of a pool that is started once per process
@@ -15,7 +15,7 @@ Why this shape (``docs/performance.md`` has the measurements):
   (about 1.1 s) before its first job. Elsewhere they are spawned;
 - the pool outlives the call, so a calibration's hundreds of batches pay the start-up once.
 
-Every worker process, here and in :mod:`sim.sweep.pools`, starts with :func:`worker_start`:
+Every worker process, here and in :mod:`sim.parallel.jobs`, starts with :func:`worker_start`:
 it dies with its parent, closes the folder locks a fork gave it (which would otherwise
 outlive a killed parent) and leaves Ctrl-C to the parent, which ends the workers
 (:func:`kill_workers`) and stops with one line.
