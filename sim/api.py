@@ -35,7 +35,7 @@ from sim.metrics import replicate_outcomes
 from sim.model import EscalationModel
 from sim.report import figures, write_run_report
 from sim.runner import RunResult, mark_complete, simulate
-from sim.safeio import read_parquet, read_parquet_parts
+from sim.safeparquet import read_parquet, read_parquet_parts
 from sim.settings import Settings
 
 
@@ -106,7 +106,7 @@ def outcomes(source: str | Path | EscalationModel) -> pd.DataFrame:
     """
     if isinstance(source, EscalationModel):
         return replicate_outcomes(source)
-    return read_parquet_parts(Path(source) / "outcomes", root=source)  # bounded: sim/safeio.py
+    return read_parquet_parts(Path(source) / "outcomes", root=source)  # bounded: sim/safeparquet.py
 
 
 def events(source: str | Path | EscalationModel) -> pd.DataFrame:

@@ -60,7 +60,7 @@ def run(argv: list[str]) -> int:
         print(f"error: {LAST_SWEEP['error']}", file=sys.stderr)
         return 1
     if "table" in LAST_SWEEP:
-        from sim.safeio import read_parquet
+        from sim.safeparquet import read_parquet
 
         table = read_parquet(LAST_SWEEP["table"], columns=["status"])
         bad = int((table["status"] != "complete").sum())
@@ -312,7 +312,7 @@ def _slurm_folds(jobs: list[Any], folders: list[Path]) -> list[Any]:
     """Run validation folds as one SLURM job array (the package's slurm preset)."""
     from importlib import resources
 
-    from sim.sweep.pools import Submission, pool_from_config
+    from sim.parallel import Submission, pool_from_config
     from sim.validation.folds import run_fold
     from sim.yamlfiles import load_yaml
 

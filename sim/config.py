@@ -31,7 +31,13 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.composed import check_hydra_node
 from sim.errors import ConfigError, suggest
-from sim.overrides import check_conflicts, expand_short, open_policy_keys, settle_policies
+from sim.overrides import (
+    SHORT_KEYS,
+    check_conflicts,
+    expand_short,
+    open_policy_keys,
+    settle_policies,
+)
 from sim.store import (
     CONFIG_MODULE,
     JOB_NAME,
@@ -69,9 +75,6 @@ __all__ = [
     "settle_from_hydra",
     "to_yaml",
 ]
-
-#: Short override keys accepted on the command line.
-SHORT_KEYS = ("replicates", "days", "seed", "workers", "chunk_size", "max_hours")
 
 
 def compose_config(scenario: str = "baseline", overrides: Sequence[str] = ()) -> DictConfig:

@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.folders import atomic
-from sim.safeio import read_parquet_parts
+from sim.safeparquet import read_parquet_parts
 
 if TYPE_CHECKING:
     from sim.model import EscalationModel
@@ -123,7 +123,7 @@ def write_atomic(table: pa.Table, path: Path) -> None:
 def read_events(run_dir: str | Path) -> pd.DataFrame:
     """Read a run's event log as a DataFrame (string columns as categoricals).
 
-    A bounded read (:func:`sim.safeio.read_parquet_parts`): the parts' rows together are
+    A bounded read (:func:`sim.safeparquet.read_parquet_parts`): the parts' rows together are
     capped, counted from their footers before their data is read.
     """
     return read_parquet_parts(Path(run_dir) / "events", root=run_dir)

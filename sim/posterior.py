@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.errors import ConfigError
 from sim.folders import held_here, read_status
-from sim.safeio import read_parquet
+from sim.safeparquet import read_parquet
 
 #: What a posterior's parameter columns may name: values drawn per replicate.
 PARAMETER_ROOTS = ("actors.", "by_role.", "mechanisms.")

@@ -39,7 +39,6 @@ from sim.errors import ConfigError
 from sim.folders import (
     FolderError,
     clear,
-    config_digest,
     holds_output,
     is_complete,
     lock,
@@ -54,6 +53,7 @@ from sim.hydra_args import (
     split_own_flags,
 )
 from sim.overrides import check_conflicts, expand_short, split_hydra_args
+from sim.runner import run_digest
 from sim.safeio import read_run_yaml
 from sim.settings import Settings
 
@@ -246,7 +246,7 @@ def claim_folder(plan: Plan, what: str = "run folder", digest: str | None = None
         done = _decide(plan, what, digest)
         if not done:
             if digest is None and what == "run folder" and plan.settings is not None:
-                digest = _digest_of(plan.settings.raw)
+                digest = run_digest(plan.settings.raw)
             write_marker(plan.out_dir, what, digest)
         yield done
 
@@ -277,7 +277,7 @@ def _decide(plan: Plan, what: str, digest: str | None = None) -> bool:
     if not holds_output(path, ignore=HYDRA_FILES):
         return False
     saved = _read_yaml(path / "config.yaml")
-    if what == "run folder" and isinstance(saved, dict) and _digest_of(raw) == _digest_of(saved):
+    if what == "run folder" and isinstance(saved, dict) and run_digest(raw) == run_digest(saved):
         return False  # an unfinished run of this config: it is recomputed
     if not plan.overwrite:
         raise FolderError(
@@ -286,12 +286,6 @@ def _decide(plan: Plan, what: str, digest: str | None = None) -> bool:
         )
     clear(path)
     return False
-
-
-def _digest_of(raw: dict[str, Any]) -> str:
-    from sim.runner import _jsonable
-
-    return config_digest(_jsonable(raw))
 
 
 def _read_yaml(path: Path) -> Any:

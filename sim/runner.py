@@ -31,13 +31,13 @@ from tqdm import tqdm
 
 from sim import parallel
 from sim import relations as rel
+from sim.buildinfo import provenance
 from sim.errors import ConfigError
 from sim.eventlog import event_table, write_atomic
 from sim.folders import (
     config_digest,
     invalidate,
     is_complete,
-    provenance,
     write_marker,
     write_text,
 )

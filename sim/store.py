@@ -10,6 +10,7 @@ lands in its own group's node). :mod:`sim.config` composes from what is register
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -161,11 +162,16 @@ def _store(group: str | None, name: str, node: dict[str, Any], package: str | No
         LAYERS[f"{group}/{name}"] = node
 
 
-def config_groups() -> list[str]:
-    """The config groups a user's config folder may add files to (never ``hydra``)."""
+@functools.cache
+def config_groups() -> tuple[str, ...]:
+    """The config groups a user's config folder may add files to (never ``hydra``).
+
+    Read once: the package's folders do not change while it runs, and every override of
+    every job of a sweep asks.
+    """
     root = Path(str(resources.files(CONFIG_MODULE)))
     groups = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))}
-    return sorted((groups - {"hydra"}) | {SCENARIO_GROUP})
+    return tuple(sorted((groups - {"hydra"}) | {SCENARIO_GROUP}))
 
 
 def group_options(group: str) -> list[str]:

@@ -172,7 +172,7 @@ def test_report_goes_into_the_run_folder_beside_its_files(tmp_path: Path) -> Non
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_sweep_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
-    """The sweep's spawned workers (sim.sweep.pools) die with it too."""
+    """The sweep's spawned workers (sim.parallel.jobs) die with it too."""
     out = tmp_path / "sweep"
     proc = subprocess.Popen(
         [str(BIN), "run", "-m", "seed=1,2", *LONG[:2], f"hydra.sweep.dir={out}"],

@@ -161,7 +161,7 @@ def test_pinned_summary(case: str) -> None:
 
 def test_a_run_records_what_produced_it(run_dir: Path, tmp_path: Path) -> None:
     import sim
-    from sim.folders import _git_commit
+    from sim.buildinfo import git_commit as _git_commit
 
     made = json.loads((run_dir / "summary.json").read_text())["provenance"]
     assert made["package"] == sim.__version__

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import safeio
+from sim import safeio, safeparquet
 from sim.errors import ConfigError
 from sim.posterior import read_posterior
 
@@ -224,16 +224,16 @@ def test_yaml_never_expands_past_the_budget(text: str, budget: int) -> None:
 def test_parquet_caps_come_from_the_footer(tmp_path: Path) -> None:
     f = tmp_path / "t.parquet"
     pd.DataFrame({"a": range(10), "b": 1.0}).to_parquet(f)
-    assert safeio.read_parquet(f, columns=["a"]).columns.tolist() == ["a"]
+    assert safeparquet.read_parquet(f, columns=["a"]).columns.tolist() == ["a"]
     with pytest.raises(ConfigError, match=r"t.parquet: 10 rows, more than the limit of 9"):
-        safeio.read_parquet(f, max_rows=9)
+        safeparquet.read_parquet(f, max_rows=9)
     with pytest.raises(ConfigError, match=r"2 columns, more than the limit of 1"):
-        safeio.read_parquet(f, max_columns=1)
+        safeparquet.read_parquet(f, max_columns=1)
     with pytest.raises(ConfigError, match=r"larger than the 100 bytes limit"):
-        safeio.read_parquet(f, limit=100)
+        safeparquet.read_parquet(f, limit=100)
     (tmp_path / "n.parquet").write_text("not parquet")
     with pytest.raises(ConfigError, match=r"n.parquet: not a readable Parquet file"):
-        safeio.read_parquet(tmp_path / "n.parquet")
+        safeparquet.read_parquet(tmp_path / "n.parquet")
 
 
 def test_a_lying_footer_is_refused_before_its_rows_are_read(tmp_path: Path) -> None:
@@ -241,7 +241,7 @@ def test_a_lying_footer_is_refused_before_its_rows_are_read(tmp_path: Path) -> N
     pq.write_table(pa.table({"weight": pa.nulls(50_000_000)}), f)
     start = time.perf_counter()
     with pytest.raises(ConfigError, match=r"50,000,000 rows, more than the limit of 10,000,000"):
-        safeio.read_parquet(f)
+        safeparquet.read_parquet(f)
     assert time.perf_counter() - start < 0.5
 
 
@@ -260,23 +260,23 @@ def _parts(folder: Path) -> None:
 
 def test_parts_read_as_pandas_reads_the_folder(tmp_path: Path) -> None:
     _parts(tmp_path / "events")
-    got = safeio.read_parquet_parts(tmp_path / "events", root=tmp_path)
+    got = safeparquet.read_parquet_parts(tmp_path / "events", root=tmp_path)
     pd.testing.assert_frame_equal(got, pd.read_parquet(tmp_path / "events"))
     with pytest.raises(ConfigError, match=r"part-00002.parquet: 15 rows, more than the limit"):
-        safeio.read_parquet_parts(tmp_path / "events", max_rows=14)
+        safeparquet.read_parquet_parts(tmp_path / "events", max_rows=14)
 
 
 def test_a_fifo_among_the_parts_is_refused(tmp_path: Path) -> None:
     _parts(tmp_path / "events")
     os.mkfifo(tmp_path / "events" / "part-00009.parquet")
     with pytest.raises(ConfigError, match=r"a FIFO, not a regular file"):
-        safeio.read_parquet_parts(tmp_path / "events")
+        safeparquet.read_parquet_parts(tmp_path / "events")
 
 
 def test_the_shipped_posteriors_pass() -> None:
     for name in ("baseline", "joint"):
         table, _ = read_posterior(name)
-        assert len(table) <= safeio.MAX_PARQUET_ROWS
+        assert len(table) <= safeparquet.MAX_PARQUET_ROWS
 
 
 # --- folders given by the user --------------------------------------------------------------

@@ -257,7 +257,7 @@ def test_a_rerun_drops_the_folders_old_complete_marker(
 
 
 def test_pool_from_the_launcher_config() -> None:
-    from sim.sweep.pools import LocalPool, SlurmPool, pool_from_config
+    from sim.parallel import LocalPool, SlurmPool, pool_from_config
 
     slurm = pool_from_config(
         {

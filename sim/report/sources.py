@@ -12,7 +12,8 @@ import pandas as pd
 
 from sim.errors import ConfigError
 from sim.folders import config_digest, is_complete
-from sim.safeio import read_json, read_parquet, read_run_yaml
+from sim.safeio import read_json, read_run_yaml
+from sim.safeparquet import read_parquet
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +147,16 @@ def load_run(path: Path, name: str | None = None) -> Run | None:
     Raises:
         ConfigError: If a complete run's summary lacks what the pages read.
     """
-    if not is_complete_run(path):
+    try:
+        config = read_run_yaml(path / "config.yaml", root=path)
+    except OSError:
+        config = None
+    if config is None or not is_complete(path, config_digest(config)):
+        # (is_complete_run's test, on the config read once: it may be 64 MiB of draws)
         log.warning("%s: no complete status.json for its config.yaml, skipped", path)
         return None
     summary = read_summary(path)
-    config = read_run_yaml(path / "config.yaml", root=path) or {}
-    return Run(name or path.name, path, summary, _flatten(config))
+    return Run(name or path.name, path, summary, _flatten(config or {}))
 
 
 def _inside(root: Path, rel: Any) -> Path:

@@ -118,7 +118,8 @@ def load(sweep_dir: str | Path) -> tuple[Path, pd.DataFrame, dict[str, Any]]:
     Raises:
         ConfigError: If the folder or its table is missing, or the reader refuses it.
     """
-    from sim.safeio import read_json, read_parquet
+    from sim.safeio import read_json
+    from sim.safeparquet import read_parquet
 
     root = Path(sweep_dir)
     if not root.is_dir():

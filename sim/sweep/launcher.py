@@ -43,8 +43,8 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from sim.folders import lock, write_marker
+from sim.parallel import LocalPool, Submission
 from sim.safeio import read_text
-from sim.sweep.pools import LocalPool, Submission
 
 log = logging.getLogger(__name__)
 
