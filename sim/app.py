@@ -7,7 +7,6 @@ the command line (:mod:`sim.cli`) or of how sweeps are launched (:mod:`sim.sweep
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import logging
@@ -22,13 +21,13 @@ from sim.config import settle_from_hydra
 from sim.designs import apply_design_point, design_from_config
 from sim.errors import ConfigError, write_error
 from sim.folders import (
-    STATUS,
     FolderError,
     clear,
     config_digest,
     holds_output,
     is_complete,
     lock,
+    mark_failed,
     write_text,
 )
 from sim.model import EscalationModel
@@ -205,9 +204,7 @@ def write_failure(out: Path, exc: BaseException) -> None:
     then has no marker and reads as incomplete.
     """
     kind = "config" if isinstance(exc, ConfigError) else type(exc).__name__
-    with contextlib.suppress(OSError):
-        out.mkdir(parents=True, exist_ok=True)
-        write_text(out / STATUS, json.dumps({"status": "failed", "error": f"{kind}: {exc}"}))
+    mark_failed(out, f"{kind}: {exc}")
 
 
 def hydra_output_dir() -> Path | None:

@@ -318,6 +318,17 @@ def mark_complete(folder: Path, digest: str, **info: Any) -> None:
     write_text(folder / STATUS, json.dumps(status, indent=1))
 
 
+def mark_failed(folder: Path, error: str) -> None:
+    """Mark a job's folder failed (``status.json``) with a one-line reason.
+
+    A failure to write even that (a full disk) is left for the caller's report: the folder
+    then has no marker and reads as incomplete.
+    """
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text(folder / STATUS, json.dumps({"status": "failed", "error": error}))
+
+
 def invalidate(folder: Path) -> None:
     """Remove the completion marker before anything else in the folder is rewritten."""
     with contextlib.suppress(FileNotFoundError):

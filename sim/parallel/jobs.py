@@ -18,7 +18,6 @@ cluster as well. docs/cluster.md describes the SLURM side.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import multiprocessing as mp
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.folders import STATUS, read_status, write_text
+from sim.folders import mark_failed, read_status
 from sim.parallel.workers import kill_workers, worker_start
 
 log = logging.getLogger(__name__)
@@ -233,10 +232,7 @@ def _record_death(job: Any, folder: Path, exc: BaseException, state: str) -> Non
     reason = f"SLURM job {job.job_id} ended {state} without a result"
     if type(exc).__name__ == "FailedJobError":
         reason += f" ({last[0]})"
-    # What sim.app.write_failure writes, without importing the app into this low layer.
-    error = f"{JobDied.__name__}: {reason}; its log: {folder.name}/slurm.err"
-    with contextlib.suppress(OSError):
-        write_text(folder / STATUS, json.dumps({"status": "failed", "error": error}))
+    mark_failed(folder, f"{JobDied.__name__}: {reason}; its log: {folder.name}/slurm.err")
     log.warning("%s: %s", folder.name, reason)
 
 

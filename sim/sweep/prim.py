@@ -8,7 +8,7 @@ are kept: peel 5% of the points at a time, stop below 5% of them, and rank the p
 EMA's ``LENIENT1`` objective, the gain in density per point removed.
 
 Kept small on purpose (docs/sweeps.md, "Scenario discovery"): peeling and covering only, no
-pasting (Friedman and Fisher find it changes little) and no quasi-p-values. A box is a
+pasting (Friedman and Fisher find it changes little); EMA's quasi-p-values are kept. A box is a
 closed interval per numeric parameter and a set of values per categorical one; the
 *peeling trajectory* is every box from the whole space down to the smallest one, with its
 
