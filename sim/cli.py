@@ -165,6 +165,19 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         help="outcome=COLUMN>VALUE (or >=, <, <=; a column of sweep.parquet), and optionally "
         "threshold=0.8 (density a box must reach), peel_alpha=0.05, mass_min=0.05, boxes=3",
     )
+    p = sub.add_parser(
+        "explore",
+        help="an interactive what-if page on 127.0.0.1 (pip install 'escalation-sim[explore]')",
+        description="Start the explore page (docs/explore.md): move a control and the whole "
+        "ensemble is redrawn. Needs the explore extra.",
+    )
+    p.add_argument(
+        "arguments",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="what the page opens with: episode=, scenario=, posterior=, replicates=, seed=, days=",
+    )
+    p.add_argument("--port", type=int, default=8765, help="the local port (default 8765)")
     p = sub.add_parser("report", help="compare runs and sweeps in one HTML page")
     p.add_argument("dirs", nargs="+", help="run folders and sweep folders")
     p.add_argument(
@@ -213,6 +226,8 @@ def dispatch(args: list[str]) -> int:
         return commands.aggregate(ns.sweep_dir)
     if ns.command == "discover":
         return commands.discover(ns.sweep_dir, ns.settings)
+    if ns.command == "explore":
+        return commands.explore(ns.arguments, ns.port)
     if ns.command == "report":
         return commands.report(ns.dirs, ns.output, ns.plotly_js)
     listing: dict[str, Callable[[], int]] = {

@@ -233,6 +233,23 @@ def replay(run_dir: str, replicate: int) -> int:
     return 0
 
 
+@exit_status
+def explore(arguments: list[str], port: int) -> int:
+    """``escalation explore [KEY=VALUE ...]``: the interactive page, until Ctrl-C."""
+    import importlib.util
+
+    if importlib.util.find_spec("solara") is None:
+        raise ConfigError(
+            "escalation explore needs the explore extra: pip install 'escalation-sim[explore]'"
+        )
+    if not 1024 <= port <= 65535:
+        raise ConfigError(f"--port: {port} outside 1024..65535")
+    from sim.explore.server import serve, start_state
+
+    serve(start_state(arguments), port)
+    return 0
+
+
 def policies() -> int:
     """``escalation policies``: every registered policy, its traits and parameters."""
     from sim.policies import registered_policies

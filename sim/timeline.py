@@ -241,19 +241,22 @@ def episode_dir(name: str) -> Path:
     return Path(str(resources.files("sim.seeds").joinpath(name)))
 
 
-def load_timeline(episode: str | Path | None = None) -> Timeline:
+def load_timeline(episode: str | Path | None = None, sources: Path | None = None) -> Timeline:
     """Load and validate an episode (packaged episodes are read once).
 
     Args:
         episode: The name of a packaged episode (default :data:`DEFAULT_EPISODE`), or the
             path of a ``timeline.yaml`` whose ``sources.yaml``, if any, lies beside it.
+        sources: With a path: the ``sources.yaml`` its events cite, when it lies elsewhere
+            in the same episode folder (a coder's raw timeline under ``coding/`` cites the
+            episode's list).
 
     Raises:
         ConfigError: On an unknown episode, malformed YAML or a malformed event or source.
     """
     if episode is None or (isinstance(episode, str) and "/" not in episode and episode):
         return _packaged(str(episode or DEFAULT_EPISODE))
-    return _load(Path(episode))
+    return _load(Path(episode), sources_file=sources)
 
 
 @functools.cache
@@ -261,15 +264,16 @@ def _packaged(name: str) -> Timeline:
     return _load(episode_dir(name) / "timeline.yaml", name)
 
 
-def _load(path: Path, name: str | None = None) -> Timeline:
+def _load(path: Path, name: str | None = None, sources_file: Path | None = None) -> Timeline:
     if not path.is_file():
         raise ConfigError(f"seeds: timeline file {path} not found")
     raw = load_yaml(path)
     name = name or str(raw.get("episode") or path.parent.name)
     where = f"seeds/{name}/timeline.yaml"
-    sources_file = path.with_name("sources.yaml")
-    # The sources next to the timeline, never through a link out of its folder.
-    sources_raw = load_yaml(sources_file, root=path.parent) if sources_file.exists() else {}
+    root = path.parent if sources_file is None else sources_file.parent
+    sources_file = sources_file or path.with_name("sources.yaml")
+    # The sources next to the timeline (or the episode's), never through a link out of it.
+    sources_raw = load_yaml(sources_file, root=root) if sources_file.exists() else {}
     sources = parse_sources(sources_raw, f"seeds/{name}/sources.yaml") if sources_raw else {}
     roster = parse_roster(sources_raw.get("roster"), sources, f"seeds/{name}/sources.yaml")
     try:
