@@ -125,14 +125,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def page_url() -> Iterator[str]:
+def page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
+    cwd = tmp_path_factory.mktemp("explore")  # where the page's run button writes
     argv = ["explore", f"episode={EPISODE}", "replicates=2000", "--port", str(port)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli", *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        cwd=cwd,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -185,6 +187,13 @@ def test_moving_a_slider_redraws_as_the_cli_would(browser, page_url: str, tmp_pa
     expected = compute.outcome_table(summary, None)
     assert [r[1] for r in after] == list(expected["this"])
     assert [r[2] for r in after] == list(expected["this 95% interval"])
+
+    # The button writes the normal run folder and report of that command.
+    page.get_by_role("button", name="Write the run folder and report").click()
+    page.wait_for_function("() => document.body.innerText.includes('Report: ')", timeout=120_000)
+    report = re.search(r"Report: (\S+)", page.locator("body").inner_text())
+    assert report and Path(report.group(1)).is_file()
+    assert (Path(report.group(1)).parent / "summary.json").is_file()
 
     # An out-of-range value shows one line and runs nothing.
     box = page.get_by_label("replicates")

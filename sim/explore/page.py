@@ -109,12 +109,20 @@ def Controls(groups: dict[str, dict[str, dict[str, Any]]], drawn: frozenset[str]
         solara.Markdown(f"**{title}**")
         # The state's value, not the last redraw's: a control moved twice before the redraw
         # came back must not jump back to the value the redraw started from.
-        current = {k: {**v, "value": st.changed.get(k, v["value"])} for k, v in specs.items()}
+        current = {k: _current(v, st.changed.get(k, v["value"])) for k, v in specs.items()}
         UserInputs(current, on_change=_set)
         prefix = next(iter(specs), "").rsplit(".", 1)[0].removesuffix(".policy") + "."
         mine = sorted(k.rsplit(".", 1)[1] for k in drawn if k.startswith(prefix))
         if mine:
             solara.Text(f"drawn from the posterior: {', '.join(mine)}", classes=["drawn"])
+
+
+def _current(spec: dict[str, Any], value: Any) -> dict[str, Any]:
+    """A control's spec at the state's value; a slider's label shows the value."""
+    out = {**spec, "value": value}
+    if spec["type"] in ("SliderFloat", "SliderInt"):
+        out["label"] = f"{spec['label']} {value:g}"
+    return out
 
 
 @solara.component
