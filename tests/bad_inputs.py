@@ -241,6 +241,13 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
         "threshhold: unknown setting (did you mean 'threshold'?)",
     ),
     (["discover", "{tmp}/sweep_discover", "threshold=0.9"], "outcome: missing"),
+    # --- the explore page's starting state (issue 31): refused before any server starts
+    (["explore", "foo=1"], "explore: 'foo=1' is not one of episode=, scenario="),
+    (["explore", "replicates=0"], "simulation.replicates: 0 outside [1, 1000000000000]"),
+    (["explore", "seed=abc"], "seed: expected a whole number, got 'abc'"),
+    (["explore", "days=1.5"], "days: expected a whole number, got '1.5'"),
+    (["explore", "episode=nope"], "episode: unknown episode 'nope'"),
+    (["explore", "--port", "80"], "--port: 80 outside 1024..65535"),
     # --- composed-config checks, sizes before allocation, arguments (issue 29)
     (
         [RUN, "--config-dir", "{tmp}/cd_pkg_callbacks", "design=evil"],

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import solara
@@ -71,7 +72,10 @@ def _set(key: str, value: Any) -> None:
 def _field(name: str) -> Any:
     def setter(value: Any) -> None:
         written.set("")
-        state.set(PageState(**{**state.value.__dict__, name: value}))
+        st = replace(state.value, **{name: value})
+        if name in ("episode", "scenario"):  # another roster: the moved values may not apply
+            st = st.baseline()
+        state.set(st)
 
     return setter
 
