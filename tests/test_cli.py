@@ -147,7 +147,7 @@ def test_episodes_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["episodes"]) == 0
     out = capsys.readouterr().out
-    assert len(library()) == 5
+    assert len(library()) == 11
     for name in library():
         assert f"\n{name}  " in f"\n{out}" and f"escalation run episode={name}" in out
     assert "2024-01-16 to 2024-02-15: 31 observed days" in out

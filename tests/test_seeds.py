@@ -199,7 +199,7 @@ def test_episode_config_matches_its_timeline(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", library())
-@pytest.mark.parametrize("posterior", [None, "baseline"])
+@pytest.mark.parametrize("posterior", [None, "baseline", "joint"])
 def test_every_episode_runs(name: str, posterior: str | None) -> None:
     """A few replicates of each episode's roster, with its own values and from the posterior."""
     from sim.runner import simulate
