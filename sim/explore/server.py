@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from sim.errors import ConfigError
 from sim.explore import START
@@ -48,12 +49,15 @@ def start_state(arguments: Sequence[str]) -> PageState:
 
 def serve(state: PageState, port: int = 8765) -> None:
     """Serve the page on ``127.0.0.1:port`` until interrupted."""
+    import plotly
     import uvicorn
     from solara.server import settings
 
     START["state"] = state
     settings.telemetry.mixpanel_enable = False  # nothing leaves the machine
     settings.main.mode = "production"
+    # plotly.js for the figures' frames, served from the plotly package (sim.explore.page).
+    settings.assets.extra_locations = [str(Path(plotly.__file__).parent / "package_data")]
     os.environ["SOLARA_APP"] = "sim.explore.page"
     os.environ["SERVER_NAME"] = HOST
     os.environ["SERVER_PORT"] = str(port)
