@@ -42,6 +42,23 @@ def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+def cast_drawn(keys: Any, roles: dict[str, str | None]) -> frozenset[str]:
+    """Every key a posterior sets: its own, and its role keys cast to the episode's actors.
+
+    ``by_role.victim.policy.generosity`` with ``victim: india`` gives both that key and
+    ``actors.india.policy.generosity``: an override of either would change nothing.
+    """
+    out = set()
+    for key in keys:
+        out.add(str(key))
+        head, _, rest = str(key).partition(".")
+        if head == "by_role":
+            role, _, rest = rest.partition(".")
+            if roles.get(role):
+                out.add(f"actors.{roles[role]}.{rest}")
+    return frozenset(out)
+
+
 def systematic_indices(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Indices of ``n`` particles drawn by normalised ``weights`` (systematic resampling)."""
     cum = np.cumsum(weights)

@@ -53,6 +53,7 @@ from sim.hydra_args import (
     split_own_flags,
 )
 from sim.overrides import check_conflicts, expand_short, split_hydra_args
+from sim.posterior import cast_drawn
 from sim.runner import run_digest
 from sim.safeio import read_run_yaml
 from sim.settings import Settings
@@ -130,7 +131,29 @@ def validate(
         check(cfg)
     # As the run will: its design point applied, the settings, the run's size, and a
     # one-replicate model that checks the roster, relations and events.
-    return cfg, validate_as_run(cfg)
+    settings = validate_as_run(cfg)
+    check_not_drawn(rest, settings)
+    return cfg, settings
+
+
+def check_not_drawn(overrides: Sequence[str], settings: Settings) -> None:
+    """Refuse an override of a parameter that ``posterior=`` draws for every replicate.
+
+    The posterior's draws are set after the overrides, so such a value would change nothing.
+
+    Raises:
+        ConfigError: Naming the override.
+    """
+    if not settings.drawn:
+        return
+    drawn = cast_drawn(settings.drawn, settings.episode.roles)
+    for o in overrides:
+        key = o.split("=", 1)[0].lstrip("+~")
+        if key in drawn:
+            raise ConfigError(
+                f"{key}: posterior= draws this parameter for every replicate, so the value"
+                " given would change nothing (drop the override, or the posterior)"
+            )
 
 
 def compose_job(overrides: Sequence[str]) -> tuple[DictConfig, list[str]]:

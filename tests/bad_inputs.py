@@ -241,6 +241,20 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
         "threshhold: unknown setting (did you mean 'threshold'?)",
     ),
     (["discover", "{tmp}/sweep_discover", "threshold=0.9"], "outcome: missing"),
+    # --- a value the posterior's draws would replace (noticed while building issue 31)
+    (
+        [
+            RUN,
+            "episode=us_iran_2020",
+            "posterior=joint",
+            "actors.united_states.policy.generosity=0.1",
+        ],
+        "actors.united_states.policy.generosity: posterior= draws this parameter for every",
+    ),
+    (
+        [RUN, "posterior=joint", "+by_role.victim.max_step=2"],
+        "by_role.victim.max_step: posterior= draws this parameter for every replicate",
+    ),
     # --- the explore page's starting state (issue 31): refused before any server starts
     (["explore", "foo=1"], "explore: 'foo=1' is not one of episode=, scenario="),
     (["explore", "replicates=0"], "simulation.replicates: 0 outside [1, 1000000000000]"),

@@ -85,6 +85,18 @@ def test_controls_come_from_declared_parameters() -> None:
     assert "joint" in posteriors() and posteriors()[0] == "none"
 
 
+def test_controls_a_posterior_draws_are_left_out() -> None:
+    st = PageState(episode=EPISODE, posterior="joint", replicates="200")
+    view = compute.redraw(overrides(st))
+    assert "actors.united_states.policy.generosity" in view.drawn
+    us = next(g for t, g in view.controls.items() if "(united_states)" in t)
+    assert "actors.united_states.policy.generosity" not in us
+    # A value moved before the posterior was chosen is refused, not silently replaced.
+    moved = st.with_value("actors.united_states.policy.generosity", 0.1)
+    with pytest.raises(ConfigError, match="posterior= draws this parameter"):
+        compute.redraw(overrides(moved))
+
+
 def test_a_cancelled_redraw_stops() -> None:
     st = PageState(episode=EPISODE, replicates="500")
     with pytest.raises(compute.Cancelled):

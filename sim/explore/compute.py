@@ -26,6 +26,7 @@ from sim.errors import ConfigError
 from sim.eventlog import event_table
 from sim.explore.controls import controls
 from sim.model import EscalationModel
+from sim.posterior import cast_drawn
 from sim.preflight import prepare
 from sim.report import figures
 from sim.runner import ChunkResult, simulate
@@ -99,17 +100,9 @@ def _plan(overrides: Sequence[str]) -> tuple[Any, Settings]:
 
 def drawn_keys(settings: Settings) -> frozenset[str]:
     """The actor keys a posterior sets in every replicate, role keys cast to actors."""
-    roles = settings.episode.roles
-    out = set()
-    for key in settings.drawn:
-        head, _, rest = key.partition(".")
-        if head == "by_role":
-            role, _, rest = rest.partition(".")
-            if roles.get(role):
-                out.add(f"actors.{roles[role]}.{rest}")
-        else:
-            out.add(key)
-    return frozenset(out)
+    return frozenset(
+        k for k in cast_drawn(settings.drawn, settings.episode.roles) if k.startswith("actors.")
+    )
 
 
 def run_summary(
