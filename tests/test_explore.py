@@ -97,10 +97,17 @@ def test_controls_a_posterior_draws_are_left_out() -> None:
         compute.redraw(overrides(moved))
 
 
-def test_a_cancelled_redraw_stops() -> None:
-    st = PageState(episode=EPISODE, replicates="500")
+def test_a_cancelled_redraw_stops_between_chunks() -> None:
+    st = PageState(episode=EPISODE, replicates="1000").with_value("simulation.chunk_size", 100)
+    asked: list[int] = []
+
+    def cancelled() -> bool:  # false before the run and after its first chunk, then true
+        asked.append(1)
+        return len(asked) > 2
+
     with pytest.raises(compute.Cancelled):
-        compute.redraw(overrides(st), cancelled=lambda: True)
+        compute.redraw(overrides(st), cancelled=cancelled)
+    assert len(asked) == 3  # stopped after the second of ten chunks
 
 
 def test_the_page_numbers_are_the_clis(tmp_path: Path) -> None:

@@ -167,6 +167,8 @@ def redraw(
     start = time.perf_counter()
     cfg, settings = _plan(overrides)
     summary = run_summary(settings, cancelled)
+    if cancelled():  # the figures and the replicate's events are not worth drawing either
+        raise Cancelled
     drawn = drawn_keys(settings)
     groups = {
         title: {k: v for k, v in specs.items() if k not in drawn}

@@ -128,24 +128,25 @@ def _spec(p: Param, label: str, value: Any, ladder: Ladder) -> dict[str, Any]:
     if isinstance(p.default, int) and p.low == 0 and p.high == 1:
         return {"type": "Checkbox", "label": label, "value": bool(value)}
     if isinstance(p.default, int):
-        high = p.high if math.isfinite(p.high) and p.high - p.low <= 100 else p.low + INT_SPAN
+        low = int(p.low) if math.isfinite(p.low) else min(0, int(value))
+        high = int(p.high) if math.isfinite(p.high) and p.high - low <= 100 else low + INT_SPAN
         return {
             "type": "SliderInt",
             "label": label,
             "value": int(value),
-            "min": int(p.low),
+            "min": low,
             "max": int(max(high, int(value))),
             "step": 1,
         }
-    low = p.low if math.isfinite(p.low) else 0.0
-    high = p.high if math.isfinite(p.high) else max(1.0, 2 * float(value))
+    flow = float(p.low) if math.isfinite(p.low) else 0.0
+    fhigh = float(p.high) if math.isfinite(p.high) else max(1.0, 2 * float(value))
     return {
         "type": "SliderFloat",
         "label": label,
         "value": float(value),
-        "min": float(low),
-        "max": float(high),
-        "step": round((high - low) / 100, 6) or 0.01,
+        "min": flow,
+        "max": fhigh,
+        "step": round((fhigh - flow) / 100, 6) or 0.01,
     }
 
 

@@ -10,7 +10,6 @@ chunks), so dragging a slider runs one simulation, not one per pixel.
 
 from __future__ import annotations
 
-import functools
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from sim.explore.controls import (
     posteriors,
 )
 from sim.report.html import PLOTLY_CONFIG
+from sim.runner import run_digest
 from sim.store import group_options
 from sim.timeline import library
 
@@ -39,13 +39,21 @@ with warnings.catch_warnings():  # Mesa's module trips one of Solara's hook lint
 
 #: Seconds a redraw waits for the next move before it simulates.
 DEBOUNCE = 0.15
+#: Finished baseline summaries, by the digest of their composed config (an edited config or
+#: episode file gives a new digest, so the column is never stale).
+_BASELINES: dict[str, dict[str, Any]] = {}
 state = solara.reactive(START.get("state") or PageState(episode="iran_pakistan_2024"))
 written = solara.reactive("")
 
 
-@functools.lru_cache(maxsize=32)
-def _baseline(ov: tuple[str, ...]) -> dict[str, Any]:
-    return compute.run_summary(compute.validate(ov))
+def _baseline(st: PageState, cancelled: Any) -> dict[str, Any]:
+    settings = compute.validate(overrides(st.baseline()))
+    key = run_digest(settings.raw)
+    if key not in _BASELINES:
+        if len(_BASELINES) > 32:
+            _BASELINES.clear()
+        _BASELINES[key] = compute.run_summary(settings, cancelled)
+    return _BASELINES[key]
 
 
 @solara.lab.task(prefer_threaded=True)
@@ -54,15 +62,25 @@ def redraw(st: PageState) -> dict[str, Any]:
     time.sleep(DEBOUNCE)
     if not redraw.is_current():
         return {"cancelled": True}
+
+    def cancelled() -> bool:
+        return not redraw.is_current()
+
     try:
         ov = overrides(st)
-        base = _baseline(tuple(overrides(st.baseline())))
-        view = compute.redraw(ov, base, cancelled=lambda: not redraw.is_current())
+        # With nothing moved the run is its own baseline: one simulation, not two.
+        base = None if not st.changed else _baseline(st, cancelled)
+        view = compute.redraw(ov, base, cancelled=cancelled)
+        if base is None:
+            view.outcomes = compute.outcome_table(view.summary, view.summary)
     except ConfigError as exc:
         return {"error": str(exc).splitlines()[0]}
     except compute.Cancelled:
         return {"cancelled": True}
-    return {"view": view, "controls": view.controls, "drawn": view.drawn}
+    except Exception as exc:  # anything else: one line on the page, never stale numbers
+        return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
+    roster = (st.episode, st.scenario, st.posterior)
+    return {"view": view, "controls": view.controls, "drawn": view.drawn, "roster": roster}
 
 
 def _set(key: str, value: Any) -> None:
@@ -74,22 +92,29 @@ def _field(name: str) -> Any:
     def setter(value: Any) -> None:
         written.set("")
         st = replace(state.value, **{name: value})
-        if name in ("episode", "scenario"):  # another roster: the moved values may not apply
+        if name in ("episode", "scenario", "posterior"):
+            # Another roster, or a posterior that draws some of the moved values: start from
+            # this choice's own values.
             st = st.baseline()
         state.set(st)
 
     return setter
 
 
-def _write_run(ov: list[str]) -> None:
+@solara.lab.task(prefer_threaded=True)
+def write_run(ov: list[str]) -> None:
     """Run the shown command as a child process: the normal run folder and report."""
-    done = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "run", *ov],  # the shown command, no shell
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "sim.cli", "run", *ov],  # the shown command, no shell
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+    except subprocess.TimeoutExpired:
+        written.set("error: the run took over 600 s and was stopped")
+        return
     out = (done.stdout + done.stderr).strip().splitlines()
     lines = [line for line in out if line.startswith(("Run directory", "Report", "error"))]
     written.set("\n".join(lines) or (out[-1] if out else f"exit status {done.returncode}"))
@@ -111,7 +136,8 @@ def Controls(groups: dict[str, dict[str, dict[str, Any]]], drawn: frozenset[str]
     )
     solara.InputText("seed", value=st.seed, on_value=_field("seed"), continuous_update=False)
     for title, specs in groups.items():
-        solara.Markdown(f"**{title}**")
+        # Labels come from config files: plain text, never Markdown (which passes HTML on).
+        solara.Text(title, style={"font-weight": "bold"})
         # The state's value, not the last redraw's: a control moved twice before the redraw
         # came back must not jump back to the value the redraw started from.
         current = {k: _current(v, st.changed.get(k, v["value"])) for k, v in specs.items()}
@@ -189,18 +215,21 @@ def Page() -> None:
         redraw(st)
 
     solara.use_effect(start, [st])
-    last: Any = solara.use_ref(({}, frozenset()))
+    last: Any = solara.use_ref(({}, frozenset(), None))
     shown: Any = solara.use_ref({})
     solara.Title("escalation explore")
     result = redraw.value if redraw.finished else None
     if result and "controls" in result:
-        last.current = (result["controls"], result["drawn"])
+        last.current = (result["controls"], result["drawn"], result["roster"])
     if result and "cancelled" not in result:
         # While the next redraw runs, the last one stays on the page (no flicker).
         shown.current = result
     with solara.Columns([1, 3]):
         with solara.Column():
-            Controls(*last.current)
+            groups, drawn, roster = last.current
+            # Another episode's controls would add that roster's keys: none until it is drawn.
+            same = roster == (st.episode, st.scenario, st.posterior)
+            Controls(groups if same else {}, drawn)
         with solara.Column():
             Main(st, shown.current)
 
@@ -214,10 +243,17 @@ def Main(st: PageState, result: dict[str, Any]) -> None:
     except ConfigError as exc:
         solara.Error(str(exc).splitlines()[0], classes=["input-error"])
         return
-    solara.Markdown(f"```\n{command(ov)}\n```")
-    solara.Button("Write the run folder and report", on_click=lambda: _write_run(ov))
+    wrap = "white-space: pre-wrap; word-break: break-all; font-size: 14px; margin: 8px 0"
+    solara.Preformatted(command(ov), class_="command", style_=wrap)
+    solara.Button(
+        "Write the run folder and report",
+        on_click=lambda: write_run(ov),
+        disabled=write_run.pending,
+    )
+    if write_run.pending:
+        solara.Text("running...")
     if written.value:
-        solara.Markdown(f"```\n{written.value}\n```")
+        solara.Preformatted(written.value, style_=wrap)
     if redraw.pending:
         solara.ProgressLinear(True)
         solara.Text("redrawing...", classes=["redraw-pending"])

@@ -147,6 +147,11 @@ def compare(
         tuple(tuple(t.path(ladder, a, b, groups.get(b, ()), days=days)[:days]) for a, b in channels)
         for t in codings
     )
+    short = [
+        t.name for t, coder in zip(codings, rungs, strict=True) if any(len(c) < days for c in coder)
+    ]
+    if short:
+        raise ConfigError(f"seeds/{name}: a coding covers fewer than {days} days ({short[0]})")
     values = np.array(
         [[ladder.index[r] for channel in coder for r in channel] for coder in rungs], dtype=float
     )
