@@ -138,12 +138,11 @@ def test_shared_plotly_js_renders_offline(browser, tmp_path: Path) -> None:  # t
     page.close()
 
 
-def test_validation_report_renders_offline_in_words(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """The scorecard's page: every plot drawn, no console error, features named in words."""
+def _small_validation(out: Path) -> Path:
+    """A two-episode scorecard, small enough for a test; its page."""
     from sim.calibration.joint import load_episodes
 
     from sim.validation.command import validate
-    from sim.validation.features import FEATURES, LABELS
 
     cfg = compose_config(
         "crisis_mechanisms",
@@ -159,8 +158,15 @@ def test_validation_report_renders_offline_in_words(browser, tmp_path: Path) -> 
     calib["priors"] = dict(calib["priors"])
     calib["validation"] = {"draws": 300, "seeds": 2}
     episodes = load_episodes(["iran_pakistan_2024", "us_iran_2020"], "crisis_mechanisms")
-    validate(calib, episodes, tmp_path / "v", progress=False)
-    page, errors, requests = _open(browser, tmp_path / "v" / "validation.html")
+    validate(calib, episodes, out, progress=False)
+    return out / "validation.html"
+
+
+def test_validation_report_renders_offline_in_words(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The scorecard's page: every plot drawn, no console error, features named in words."""
+    from sim.validation.features import FEATURES, LABELS
+
+    page, errors, requests = _open(browser, _small_validation(tmp_path / "v"))
     plots = page.eval_on_selector_all(
         ".plotly-graph-div",
         "els => els.map(e => ({rendered: e.classList.contains('js-plotly-plot') "
@@ -255,13 +261,11 @@ def report_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     import yaml
     from sim.calibration.command import run_calibration
-    from sim.calibration.joint import load_episodes
 
     from sim.report.html import render_page
     from sim.report.sweep_figures import sweep_figures
     from sim.report.sweep_summary import ranked_table
     from sim.sweep.aggregate import aggregate
-    from sim.validation.command import validate
 
     root = tmp_path_factory.mktemp("pages")
     runs = []
@@ -300,22 +304,7 @@ def report_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )
     pages["calibration"] = run_calibration(cal, root / "cal", progress=False) / "calibration.html"
 
-    cfg = compose_config(
-        "crisis_mechanisms",
-        [
-            "+calibration=joint",
-            "calibration.population=40",
-            "calibration.generations=2",
-            "calibration.max_moves=2",
-            "calibration.batch=1000",
-        ],
-    )
-    calib = dict(cfg.calibration)
-    calib["priors"] = dict(calib["priors"])
-    calib["validation"] = {"draws": 300, "seeds": 2}
-    episodes = load_episodes(["iran_pakistan_2024", "us_iran_2020"], "crisis_mechanisms")
-    validate(calib, episodes, root / "v", progress=False)
-    pages["validation"] = root / "v" / "validation.html"
+    pages["validation"] = _small_validation(root / "v")
     return pages
 
 

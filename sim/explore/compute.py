@@ -23,7 +23,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.errors import ConfigError
-from sim.eventlog import event_table
 from sim.explore.controls import controls
 from sim.model import EscalationModel
 from sim.posterior import cast_drawn
@@ -141,7 +140,7 @@ def outcome_table(summary: dict[str, Any], baseline: dict[str, Any] | None) -> p
 def replicate_events(settings: Settings, replicate: int = 0) -> pd.DataFrame:
     """One replicate's actions, re-simulated alone (its draws depend on its index only)."""
     model = EscalationModel(settings, replicates=np.array([replicate], dtype=np.int64)).run()
-    df = event_table(model).to_pandas()
+    df = model.paths()
     df = df[df["act"]]
     return df[["day", "actor", "target", "action", "goldstein", "casualties"]].reset_index(
         drop=True

@@ -5,7 +5,7 @@ component (the one ``SolaraViz`` uses); views are Solara components around Plotl
 Every move of a control sets a new :class:`~sim.explore.controls.PageState`, which starts
 a redraw task: the task waits :data:`DEBOUNCE` seconds first, and a newer move cancels the
 one in flight (Solara's task cancels the previous call; the simulation checks between
-chunks), so dragging a slider runs one simulation, not one per pixel.
+chunks), so a quick series of moves simulates for the last of them, not once per move.
 """
 
 from __future__ import annotations

@@ -23,10 +23,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+from omegaconf import OmegaConf
 
+from sim import relations as rel
 from sim.errors import ConfigError
 from sim.ladder import Ladder
 from sim.timeline import Timeline, episode_dir, library, load_timeline
@@ -172,14 +174,13 @@ def compare(
     )
 
 
-def _groups(cfg: object, state: str) -> list[str]:
-    """Groups the composed episode says ``state`` hosts or sponsors."""
-    relations = getattr(cfg, "relations", None) or {}
-    return sorted(
-        str(r["target"])
-        for r in relations.values()
-        if r.get("type") in ("hosts", "sponsors") and r.get("source") == state
-    )
+def _groups(cfg: Any, state: str) -> list[str]:
+    """Groups the composed episode says ``state`` hosts or sponsors (as the runner reads them)."""
+    kinds = {str(aid): str(a["kind"]) for aid, a in cfg.actors.items()}
+    relations = OmegaConf.to_container(cfg.get("relations") or {}, resolve=True)
+    assert isinstance(relations, dict)
+    g = rel.build_graph(kinds, relations.values())
+    return sorted({*rel.hosted_by(g, state), *rel.sponsored_by(g, state)})
 
 
 def _fmt(x: float) -> str:
