@@ -1,0 +1,188 @@
+"""Sequential Monte Carlo over a crisis under way: a particle filter on the model itself.
+
+A particle is one replicate of the model: its parameters (drawn from the joint posterior,
+which is the filter's prior) and its whole state. The filter simulates every particle one
+day at a time. After day ``t`` it multiplies each particle's weight by the likelihood of the
+observed day ``t`` given its simulated day (:mod:`sim.forecast.observe`); when the effective
+sample size of a crisis's particles falls below ``threshold`` times their number, it
+resamples them (systematic resampling) and sets their weights equal.
+
+Rejuvenation: a particle drawn twice continues as two copies that share the past (path,
+parameters, memory) but draw their futures from different random streams (each replicate
+keeps its own key, :mod:`sim.forecast.particles`), so the copies spread again from the next
+day on instead of staying one. Parameters are not moved: the number of distinct parameter
+vectors left (``distinct``) is reported, so a collapse shows.
+
+After the last observed day the particles run on, unweighted by data, to the horizon; the
+forecast is the weighted ensemble of their futures. For the view of how the forecast moved
+as each day was added, the filter forks at chosen days: it saves the particles, runs them to
+the horizon, reads the forecast made with the data up to that day, and puts the particles
+back (:func:`sim.forecast.particles.save`).
+
+Several crises can be filtered in one model (``groups``): particle ``i`` follows crisis
+``i // N``, weights and resampling stay within each crisis. Tests use it to filter hundreds
+of synthetic crises in one vectorised run.
+
+The log evidence increments ``log p(y_t | y_0..t-1)`` are the standard SMC estimates; their
+sum estimates the log probability of the observed prefix under the model and the error model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import logsumexp
+
+from sim.forecast.observe import ErrorModel, log_likelihood
+from sim.forecast.particles import check_particles, restore, save, take
+from sim.model import EscalationModel
+
+#: Reads a forecast off the particles run to the horizon: (model, log weights, cutoff).
+Reader = Callable[[EscalationModel, np.ndarray, int], Any]
+
+
+@dataclass
+class FilterResult:
+    """What a filter run leaves.
+
+    Attributes:
+        log_weights: (n,) the particles' log weights after the last observed day.
+        final: What the reader read at the last observed day.
+        forks: Cutoff day -> what the reader read with the data up to that day.
+        ess: (until + 1, groups) effective sample size after each day's weighting.
+        resampled: (until + 1, groups) whether the crisis's particles were resampled.
+        log_evidence: (until + 1, groups) log p(day t | days before), per crisis.
+        distinct: (groups,) distinct parameter vectors (initial particles) left.
+    """
+
+    log_weights: np.ndarray
+    final: Any
+    forks: dict[int, Any] = field(default_factory=dict)
+    ess: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    resampled: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=bool))
+    log_evidence: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    distinct: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+
+
+def ess_of(log_w: np.ndarray) -> np.ndarray:
+    """Effective sample size of each row of log weights, (sum w)^2 / sum w^2."""
+    w = np.exp(log_w - log_w.max(axis=-1, keepdims=True))
+    return np.asarray(w.sum(axis=-1) ** 2 / np.square(w).sum(axis=-1))
+
+
+def systematic(log_w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Systematic resampling of each row of log weights: (G, N) -> (G, N) positions in row."""
+    g, n = log_w.shape
+    w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
+    cum = np.cumsum(w, axis=1)
+    cum /= cum[:, -1:]
+    u = (rng.random((g, 1)) + np.arange(n)[None, :]) / n
+    out = np.empty((g, n), dtype=np.int64)
+    for i in range(g):
+        out[i] = np.minimum(np.searchsorted(cum[i], u[i], side="right"), n - 1)
+    return out
+
+
+def _fork(
+    model: EscalationModel, log_w: np.ndarray, t: int, read: Reader, size: int, seed: int
+) -> Any:
+    """Read the forecast made with the data up to day ``t``, then put the particles back."""
+    groups, per = log_w.shape
+    saved = save(model)
+    w = log_w
+    if per > size:
+        pos = systematic(log_w, np.random.default_rng([seed, t, 1]))[:, :size]
+        take(model, ((np.arange(groups) * per)[:, None] + pos).ravel())
+        w = np.zeros((groups, size))
+    model.run()
+    out = read(model, w.ravel().copy(), t)
+    restore(saved)
+    return out
+
+
+def run_filter(
+    model: EscalationModel,
+    rows: Sequence[int],
+    observed: np.ndarray,
+    error: ErrorModel,
+    read: Reader,
+    *,
+    groups: int = 1,
+    forks: Sequence[int] = (),
+    threshold: float = 0.5,
+    seed: int = 0,
+    weigh: bool = True,
+    fork_particles: int = 20_000,
+) -> FilterResult:
+    """Filter ``model``'s particles on the observed days, then run them to the horizon.
+
+    Args:
+        model: A freshly built model (day 0 not yet simulated); its replicates are the
+            particles, ``groups`` crises of ``model.n // groups`` each.
+        rows: The model's channel rows that are observed.
+        observed: (channels, days) observed rungs, or (groups, channels, days); day
+            ``days - 1`` is the last observed day.
+        error: The error model.
+        read: Reads the forecast off the particles once they reach the horizon.
+        groups: Crises filtered at once.
+        forks: Days before the last observed one at which to read a forecast too.
+        threshold: Resample a crisis when its ESS falls below this share of its particles.
+        seed: Seed of the resampling draws.
+        weigh: False to leave every weight equal (the unconditioned forecast).
+        fork_particles: Particles per crisis a fork runs on (a weighted subsample when
+            there are more): the day-by-day view needs fewer than the forecast.
+
+    Raises:
+        ValueError: On shapes that do not fit, or an observed prefix past the horizon.
+    """
+    check_particles(model)
+    n = model.n
+    if groups < 1 or n % groups:
+        raise ValueError(f"groups: {n} particles do not split into {groups} crises")
+    obs = np.asarray(observed, dtype=np.int64)
+    if obs.ndim == 2:
+        obs = np.broadcast_to(obs, (groups, *obs.shape))
+    if obs.shape[:2] != (groups, len(rows)):
+        raise ValueError(f"observed: shape {obs.shape} does not fit {groups} x {len(rows)}")
+    until = obs.shape[2] - 1
+    if until >= model.days - 1:
+        raise ValueError(f"until: day {until} leaves no day to forecast in {model.days}")
+    per = n // groups
+    table = error.log_table(model.ladder)
+    log_w = np.zeros((groups, per))
+    ancestors = np.arange(n)
+    ess = np.zeros((until + 1, groups))
+    resampled = np.zeros((until + 1, groups), dtype=bool)
+    evidence = np.zeros((until + 1, groups))
+    out = FilterResult(log_weights=log_w.ravel(), final=None)
+    rows = list(rows)
+    for t in range(until + 1):
+        model.step()
+        if weigh:
+            sim = model.history[t][rows]  # (C, n)
+            ll = log_likelihood(table, sim, np.repeat(obs[:, :, t].T, per, axis=1))
+            new = log_w + ll.reshape(groups, per)
+            evidence[t] = logsumexp(new, axis=1) - logsumexp(log_w, axis=1)
+            log_w = new
+        ess[t] = ess_of(log_w)
+        if t in forks and t < until:
+            out.forks[t] = _fork(model, log_w, t, read, fork_particles, seed)
+        low = ess[t] < threshold * per
+        if t < until and low.any():
+            pos = systematic(log_w, np.random.default_rng([seed, t]))
+            idx = np.arange(n).reshape(groups, per)
+            base = (np.arange(groups) * per)[:, None]
+            idx[low] = (base + pos)[low]
+            take(model, idx.ravel())
+            ancestors = ancestors[idx.ravel()]
+            log_w[low] = 0.0
+            resampled[t] = low
+    model.run()
+    out.log_weights = log_w.ravel()
+    out.final = read(model, out.log_weights, until)
+    out.ess, out.resampled, out.log_evidence = ess, resampled, evidence
+    out.distinct = np.array([np.unique(a).size for a in ancestors.reshape(groups, per)])
+    return out
