@@ -57,6 +57,33 @@ Arguments are config overrides (key=value) and Hydra's flags, in any order:
   --hydra-help             Hydra's own help
 """
 
+FORECAST_HELP = """Condition a crisis on its observed days 0..DAY and forecast the rest (docs/forecast.md).
+
+Writes forecast.json and forecast.html into out=DIR. Settings (key=value; defaults in
+configs/forecast/default.yaml):
+  episode=NAME             the crisis (a library episode: its config and coded days)
+  until=DAY                the last observed day conditioned on
+  events=FILE              read the observed days from an event table instead (CSV or
+                           Parquet: date, source, target, code, intensity; docs/event-tables.md),
+                           cast by episode=NAME's config; day0=YYYY-MM-DD (default: its first date)
+  particles=N seed=N horizon=DAYS
+  miscoding=P missed=P decay=P threshold=P
+                           the error model and the resampling threshold
+  scenario=NAME posterior=NAME|none
+                           the particles' prior (default: the joint fit and its posterior)
+  out=DIR [--overwrite]    where to write (default outputs/forecast/<time>)
+
+Example: escalation forecast episode=iran_pakistan_2024 until=2
+"""
+
+BACKTEST_HELP = """Rolling-origin backtest over the library (docs/forecast.md): for each episode, fit
+without it, forecast it from cutoffs 0, 1, 3, 7 and 14 days, score every question against what
+happened and against persistence, base rates and the unconditioned model.
+
+Writes backtest.json and backtest.html into out=DIR. Settings (key=value):
+  particles=N seed=N workers=N folds=[a,b]   out=DIR [--overwrite]
+"""
+
 CALIBRATE_HELP = """Fit the model to an observed episode by ABC-SMC (docs/calibration.md) and
 write the posterior, the fit numbers, a calibrated scenario and a report.
 
@@ -178,6 +205,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         help="what the page opens with: episode=, scenario=, posterior=, replicates=, seed=, days=",
     )
     p.add_argument("--port", type=int, default=8765, help="the local port (default 8765)")
+    p = sub.add_parser(
+        "forecast",
+        help="forecast a crisis under way from its first days (particle filter; docs/forecast.md)",
+        description=FORECAST_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("arguments", nargs="*", metavar="KEY=VALUE", help="settings (above)")
+    p = sub.add_parser(
+        "backtest",
+        help="rolling-origin backtest of the forecasts over the library (docs/forecast.md)",
+        description=BACKTEST_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("arguments", nargs="*", metavar="KEY=VALUE", help="settings (above)")
     p = sub.add_parser("report", help="compare runs and sweeps in one HTML page")
     p.add_argument("dirs", nargs="+", help="run folders and sweep folders")
     p.add_argument(
@@ -230,6 +271,10 @@ def dispatch(args: list[str]) -> int:
         return commands.explore(ns.arguments, ns.port)
     if ns.command == "report":
         return commands.report(ns.dirs, ns.output, ns.plotly_js)
+    if ns.command == "forecast":
+        return commands.forecast(ns.arguments)
+    if ns.command == "backtest":
+        return commands.backtest(ns.arguments)
     listing: dict[str, Callable[[], int]] = {
         "scenarios": commands.scenarios,
         "episodes": commands.episodes,

@@ -306,6 +306,20 @@ def calibrate(argv: list[str]) -> int:
     return main(argv)
 
 
+def forecast(argv: list[str]) -> int:
+    """``escalation forecast episode=NAME until=DAY [...]`` (docs/forecast.md)."""
+    from sim.forecast.command import forecast_main
+
+    return forecast_main(argv)
+
+
+def backtest(argv: list[str]) -> int:
+    """``escalation backtest [...]``: the rolling-origin backtest (docs/forecast.md)."""
+    from sim.forecast.command import backtest_main
+
+    return backtest_main(argv)
+
+
 def validate(argv: list[str]) -> int:
     """``escalation validate [OVERRIDES...] [launcher=local|slurm]``: the scorecard.
 

@@ -66,7 +66,7 @@ def compose(episode: str, scenario: str = SCENARIO, overrides: list[str] | None 
     return out
 
 
-def _probe(raw: dict[str, Any]) -> EscalationModel:
+def probe(raw: dict[str, Any]) -> EscalationModel:
     """A one-replicate model of the config, to read its channels and ladder."""
     probe = copy.deepcopy(raw)
     probe["simulation"] = {**probe["simulation"], "replicates": 1, "write_events": False}
@@ -83,7 +83,7 @@ def _roles(raw: dict[str, Any]) -> dict[str, str | None]:
 def observe(raw: dict[str, Any], timeline: Timeline, days: int) -> Observed:
     """The observed channels of ``timeline``'s days 0..days-1 under config ``raw``."""
     roles = _roles(raw)
-    model = _probe(raw)
+    model = probe(raw)
     lad = model.ladder
     v, a, m = roles["victim"], roles["adversary"], roles["mediator"]
     names, rows, acts = [], [], []
@@ -112,9 +112,7 @@ def observe(raw: dict[str, Any], timeline: Timeline, days: int) -> Observed:
     )
 
 
-def from_episode(
-    name: str, scenario: str = SCENARIO, overrides: list[str] | None = None
-) -> Crisis:
+def from_episode(name: str, scenario: str = SCENARIO, overrides: list[str] | None = None) -> Crisis:
     """A library episode, observed on every coded day."""
     raw = compose(name, scenario, overrides)
     t = load_timeline(name)
@@ -152,7 +150,7 @@ def from_events(
     from sim.eventtable import read_event_table
 
     raw = compose(episode, scenario, overrides)
-    model = _probe(raw)
+    model = probe(raw)
     labels = {a.actor_id: a.label for a in model.actors.values()}
     lad = model.ladder
     model.dispose()

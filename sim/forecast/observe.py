@@ -111,7 +111,7 @@ class Observed:
 
 
 def log_likelihood(table: np.ndarray, simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
-    """log P(observed day | simulated day), summed over channels.
+    """Log P(observed day | simulated day), summed over channels.
 
     Args:
         table: :meth:`ErrorModel.log_table`.

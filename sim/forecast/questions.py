@@ -250,4 +250,4 @@ def probabilities(answers: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.
 
 def mc_error(p: np.ndarray, ess: float) -> np.ndarray:
     """Monte Carlo standard error of weighted probabilities, sqrt(p (1 - p) / ESS)."""
-    return np.sqrt(p * (1 - p) / max(ess, 1.0))
+    return np.sqrt(np.clip(p * (1 - p), 0.0, None) / max(ess, 1.0))

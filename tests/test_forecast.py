@@ -1,0 +1,213 @@
+"""The forecast: particles as replicates, the error model, the questions and the filter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.config import run_config
+from sim.forecast.crisis import from_episode
+from sim.forecast.forecast import forecast
+from sim.forecast.observe import ErrorModel, Observed, log_likelihood
+from sim.forecast.particles import restore, save, take
+from sim.forecast.questions import QUESTIONS, Codes, Daily, daily_from_acts, daily_from_rungs
+from sim.forecast.smc import run_filter, systematic
+from sim.model import EscalationModel
+from sim.settings import Settings
+
+
+def model(episode: str | None, n: int, seed: int, posterior: bool = True, **kw) -> EscalationModel:
+    over = ["posterior=joint"] if posterior else []
+    scenario = "calibrated_joint" if posterior else "baseline"
+    return EscalationModel(Settings.from_config(run_config(scenario, episode, n, seed, 31, over)), **kw)
+
+
+@pytest.mark.parametrize(
+    ("episode", "posterior"),
+    [(None, True), ("korea_2010", True), ("saudi_iran_2019_09", True), (None, False)],
+)
+def test_a_model_permuted_mid_run_is_the_permuted_full_run(episode, posterior) -> None:
+    # Every piece of a replicate's state travels with take(): with its random keys moved
+    # too, a replicate continues exactly as its source would have.
+    full = model(episode, 300, 5, posterior).run()
+    m = model(episode, 300, 5, posterior)
+    for _ in range(4):
+        m.step()
+    perm = np.random.default_rng(0).permutation(300)
+    take(m, perm, streams=True)
+    m.run()
+    assert (m.history == full.history[..., perm]).all()
+    assert (m.deaths == full.deaths[..., perm]).all()
+    assert (m.total_deaths == full.total_deaths[perm]).all()
+
+
+def test_save_and_restore_run_the_same_future_twice() -> None:
+    m = model(None, 200, 3)
+    for _ in range(3):
+        m.step()
+    saved = save(m)
+    m.run()
+    first = m.history.copy(), m.deaths.copy(), m.day
+    restore(saved)
+    assert m.day == 3
+    m.run()
+    assert (m.history == first[0]).all() and (m.deaths == first[1]).all() and m.day == first[2]
+
+
+def test_a_subsample_continues_from_its_sources() -> None:
+    m = model(None, 400, 3)
+    for _ in range(5):
+        m.step()
+    before = m.history[:5].copy()
+    idx = np.array([3, 3, 7, 399] * 30)
+    take(m, idx)
+    assert m.n == 120 and m.counter.size == 120
+    assert (m.history[:5] == before[..., idx]).all()
+    m.run()  # runs on at the new size
+    assert m.history.shape[-1] == 120
+
+
+def test_take_refuses_positions_outside_the_batch() -> None:
+    m = model(None, 150, 3)
+    with pytest.raises(ValueError, match="positions"):
+        take(m, np.array([0, 150]))
+
+
+def test_the_error_model_is_a_distribution_over_observed_rungs() -> None:
+    lad = model(None, 100, 1).ladder
+    p = np.exp(ErrorModel().log_table(lad))
+    assert np.allclose(p.sum(axis=1), 1.0)
+    assert (p > 0).all()
+    none = lad.rung_of("none")
+    # A simulated act is read as itself more often than as anything else.
+    assert (np.argmax(p, axis=1) == np.arange(len(p))).all()
+    assert p[lad.index["strike_state"], none] > p[lad.index["strike_state"], lad.index["talks"]]
+
+
+@pytest.mark.parametrize("bad", [{"miscoding": 0.0}, {"missed": 1.0}, {"decay": 0.0}])
+def test_the_error_model_refuses_degenerate_values(bad) -> None:
+    with pytest.raises(ValueError):
+        ErrorModel(**bad)
+
+
+@given(st.lists(st.floats(-30, 0), min_size=2, max_size=50), st.integers(0, 2**32 - 1))
+@settings(max_examples=50, deadline=None)
+def test_systematic_resampling_keeps_each_particle_about_its_share(log_w, seed) -> None:
+    lw = np.array([log_w])
+    idx = systematic(lw, np.random.default_rng(seed))[0]
+    w = np.exp(lw[0] - lw[0].max())
+    expected = w / w.sum() * len(w)
+    counts = np.bincount(idx, minlength=len(w))
+    assert (np.abs(counts - expected) < 1 + 1e-9).all()
+
+
+def test_questions_read_fixed_windows_after_the_cutoff() -> None:
+    lad = model(None, 100, 1).ladder
+    codes = Codes.of(lad)
+    none, bases, state = codes.none, lad.index["strike_militants"], lad.index["strike_state"]
+    talks = lad.index["talks"]
+    days = 31
+    v = [[] for _ in range(days)]
+    a = [[] for _ in range(days)]
+    v[0], a[5], a[9], v[12] = [bases], [state], [bases], [talks]
+    d = daily_from_acts([v, a], None, codes)
+    q = {x.id: x for x in QUESTIONS}
+    assert q["force_adversary_7"].read(d, 0, 30)[0] == 1  # day 5
+    assert q["force_adversary_7"].read(d, 5, 30)[0] == 1  # days 6..12 hold day 9
+    assert q["force_adversary_7"].read(d, 9, 30)[0] == 0  # days 10..16 hold none
+    assert q["next_answer_adversary"].read(d, 0, 30)[0] == 2  # state forces first
+    assert q["next_answer_adversary"].read(d, 5, 30)[0] == 1  # then bases
+    assert q["force_victim_7"].read(d, 0, 30)[0] == 0  # day 0 is not after the cutoff
+    assert q["conciliatory_14"].read(d, 0, 30)[0] == 1 and q["conciliatory_14"].read(d, 12, 30)[0] == 0
+    # One rung a day, as simulated, reads the same way.
+    rungs = np.full((2, days, 1), none)
+    rungs[0, 0], rungs[1, 5], rungs[1, 9], rungs[0, 12] = bases, state, bases, talks
+    s = daily_from_rungs(rungs, None, codes)
+    for x in QUESTIONS:
+        if not x.needs_mediator:
+            for cut in (0, 3, 5, 9, 14):
+                assert x.read(s, cut, 30)[0] == x.read(d, cut, 30)[0], (x.id, cut)
+
+
+def test_a_window_past_the_days_read_is_refused() -> None:
+    d = Daily(
+        np.zeros((2, 10, 1), bool), np.zeros((2, 10, 1), int), np.zeros((10, 1), bool),
+        np.zeros((10, 1), bool), None,
+    )
+    with pytest.raises(ValueError, match="past"):
+        QUESTIONS[0].read(d, 5, 30)
+
+
+# ---------------------------------------------------------------- the filter
+ROWS = [0, 1]  # the reference episode's two states toward each other
+
+
+def synthetic(crises: int, per: int, until: int, seed: int):
+    """Crises simulated from the joint posterior, and a particle model to filter them with.
+
+    Particle blocks take random replicate indices, so each crisis's particles sample the
+    whole posterior (its draws come in order of the posterior's particles).
+    """
+    truth = model(None, crises, seed)
+    truth.run()
+    obs = truth.history[: until + 1][:, ROWS, :].transpose(2, 1, 0)  # (crises, 2, until + 1)
+    perm = np.random.default_rng(seed).permutation(crises * per)
+    particles = model(None, crises * per, seed + 1, replicates=perm)
+    return truth, obs, particles
+
+
+def test_an_unweighted_filter_is_the_plain_run() -> None:
+    plain = model(None, 500, 4).run()
+    m = model(None, 500, 4)
+    run_filter(m, ROWS, np.zeros((2, 4), int), ErrorModel(), lambda *a: None, weigh=False)
+    assert (m.history == plain.history).all()
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5])
+def test_conditioning_on_more_days_never_makes_the_observed_prefix_less_likely(threshold) -> None:
+    # The prefix's probability: the weighted share of particles whose days 0..K are the
+    # observed ones. Without resampling it cannot fall as days are added (docs/forecast.md);
+    # with resampling only Monte Carlo noise can make it dip.
+    g, per, k = 40, 2000, 3
+    _, obs, m = synthetic(g, per, k, 21)
+
+    def read(model, log_w, cutoff):
+        h = model.history[: k + 1][:, ROWS, :].transpose(2, 1, 0).reshape(g, per, 2, k + 1)
+        hit = (h == obs[:, None]).all(axis=(2, 3))
+        w = np.exp(log_w.reshape(g, per) - log_w.reshape(g, per).max(axis=1, keepdims=True))
+        return (w * hit).sum(axis=1) / w.sum(axis=1)
+
+    r = run_filter(m, ROWS, obs, ErrorModel(), read, groups=g, forks=range(k), threshold=threshold)
+    q = np.array([r.forks[t] for t in range(k)] + [r.final])  # (k + 1, crises)
+    assert (q[-1] > 0).mean() > 0.5  # most synthetic prefixes are matched by some particle
+    if threshold == 0.0:
+        assert (np.diff(q, axis=0) >= -1e-12).all()
+    else:
+        assert (np.diff(q.mean(axis=1)) >= 0).all()
+        assert (np.diff(q, axis=0) >= -0.05).mean() > 0.95
+
+
+@pytest.mark.parametrize("until", [1, 7])
+def test_forecasts_of_synthetic_crises_are_calibrated(until) -> None:
+    # 200 crises simulated from known parameters (drawn from the filter's own prior): the
+    # randomised PIT of a quantity with a fine support, the summed ladder positions of both
+    # states over the days after the cutoff, falls in the central 80% about 80% of the time.
+    g, per, horizon = 200, 1000, 30
+    truth, obs, m = synthetic(g, per, until, 40 + until)
+    pos = np.asarray(truth.ladder.state_position)
+    y = pos[truth.history[until + 1 :, ROWS, :]].sum(axis=(0, 1))
+    u = np.random.default_rng(until).random(g)
+
+    def read(model, log_w, cutoff):
+        sim = pos[model.history[cutoff + 1 : horizon + 1, ROWS, :]].sum(axis=(0, 1))
+        sim = sim.reshape(g, per)
+        lw = log_w.reshape(g, per)
+        w = np.exp(lw - lw.max(axis=1, keepdims=True))
+        w /= w.sum(axis=1, keepdims=True)
+        return (w * (sim < y[:, None])).sum(axis=1) + u * (w * (sim == y[:, None])).sum(axis=1)
+
+    pit = run_filter(m, ROWS, obs, ErrorModel(), read, groups=g, seed=until).final
+    coverage = float(np.mean((pit > 0.1) & (pit < 0.9)))
+    assert 0.7 <= coverage <= 0.9, coverage
