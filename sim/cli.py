@@ -57,15 +57,16 @@ Arguments are config overrides (key=value) and Hydra's flags, in any order:
   --hydra-help             Hydra's own help
 """
 
-FORECAST_HELP = """Condition a crisis on its observed days 0..DAY and forecast the rest (docs/forecast.md).
+FORECAST_HELP = """Condition a crisis on its days 0..DAY and forecast the rest (docs/forecast.md).
 
 Writes forecast.json and forecast.html into out=DIR. Settings (key=value; defaults in
 configs/forecast/default.yaml):
   episode=NAME             the crisis (a library episode: its config and coded days)
   until=DAY                the last observed day conditioned on
   events=FILE              read the observed days from an event table instead (CSV or
-                           Parquet: date, source, target, code, intensity; docs/event-tables.md),
-                           cast by episode=NAME's config; day0=YYYY-MM-DD (default: its first date)
+                           Parquet: date, source, target, code, intensity;
+                           docs/event-tables.md), cast by episode=NAME's config;
+                           day0=YYYY-MM-DD (default: the table's first date)
   particles=N seed=N horizon=DAYS
   miscoding=P missed=P decay=P threshold=P
                            the error model and the resampling threshold
@@ -76,8 +77,8 @@ configs/forecast/default.yaml):
 Example: escalation forecast episode=iran_pakistan_2024 until=2
 """
 
-BACKTEST_HELP = """Rolling-origin backtest over the library (docs/forecast.md): for each episode, fit
-without it, forecast it from cutoffs 0, 1, 3, 7 and 14 days, score every question against what
+BACKTEST_HELP = """Rolling-origin backtest over the library (docs/forecast.md): for each episode,
+fit without it, forecast it from cutoffs 0, 1, 3, 7 and 14 days, score every question against what
 happened and against persistence, base rates and the unconditioned model.
 
 Writes backtest.json and backtest.html into out=DIR. Settings (key=value):
@@ -176,6 +177,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     p = sub.add_parser("replay", help="re-simulate one replicate of a run alone")
     p.add_argument("run_dir", help="a run folder")
     p.add_argument("replicate", type=int, help="the replicate's index")
+    p = sub.add_parser(
+        "events",
+        help="one replicate's acts as an event table (CAMEO/PLOVER columns; docs/event-tables.md)",
+    )
+    p.add_argument("run_dir", help="a run folder")
+    p.add_argument("replicate", type=int, help="the replicate's index")
+    p.add_argument("-o", "--output", default=None, help="a .csv or .parquet file to write")
+    p.add_argument("--day0", default=None, help="the date of day 0 (default: the episode's)")
     p = sub.add_parser("aggregate", help="rebuild a sweep's table and report")
     p.add_argument("sweep_dir", help="a sweep folder (hydra.sweep.dir)")
     p = sub.add_parser(
@@ -212,6 +221,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("arguments", nargs="*", metavar="KEY=VALUE", help="settings (above)")
+    p.add_argument("--overwrite", action="store_true", help="clear an output folder it wrote")
     p = sub.add_parser(
         "backtest",
         help="rolling-origin backtest of the forecasts over the library (docs/forecast.md)",
@@ -219,6 +229,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("arguments", nargs="*", metavar="KEY=VALUE", help="settings (above)")
+    p.add_argument("--overwrite", action="store_true", help="clear an output folder it wrote")
     p = sub.add_parser("report", help="compare runs and sweeps in one HTML page")
     p.add_argument("dirs", nargs="+", help="run folders and sweep folders")
     p.add_argument(
@@ -263,6 +274,8 @@ def dispatch(args: list[str]) -> int:
         return 0
     if ns.command == "replay":
         return commands.replay(ns.run_dir, ns.replicate)
+    if ns.command == "events":
+        return commands.events(ns.run_dir, ns.replicate, ns.output, ns.day0)
     if ns.command == "aggregate":
         return commands.aggregate(ns.sweep_dir)
     if ns.command == "discover":
@@ -272,9 +285,9 @@ def dispatch(args: list[str]) -> int:
     if ns.command == "report":
         return commands.report(ns.dirs, ns.output, ns.plotly_js)
     if ns.command == "forecast":
-        return commands.forecast(ns.arguments)
+        return commands.forecast(ns.arguments + ["--overwrite"] * ns.overwrite)
     if ns.command == "backtest":
-        return commands.backtest(ns.arguments)
+        return commands.backtest(ns.arguments + ["--overwrite"] * ns.overwrite)
     listing: dict[str, Callable[[], int]] = {
         "scenarios": commands.scenarios,
         "episodes": commands.episodes,

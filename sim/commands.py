@@ -234,6 +234,35 @@ def replay(run_dir: str, replicate: int) -> int:
 
 
 @exit_status
+def events(run_dir: str, replicate: int, output: str | None, day0: str | None) -> int:
+    """``escalation events RUN_DIR REPLICATE``: one replicate's acts as an event table.
+
+    The columns of CAMEO and PLOVER event data (date, source, target, code, intensity) plus
+    the rung, so the table reads back exactly (docs/event-tables.md). Written as CSV or
+    Parquet by the output's suffix; an existing file is never overwritten.
+    """
+    import datetime as dt
+
+    from sim.eventtable import write_event_table
+    from sim.runner import replay as replay_one
+
+    path = Path(output or f"replicate-{replicate}-events.csv")
+    if path.exists():
+        raise ConfigError(f"-o: {path} exists; choose another name")
+    try:
+        start = dt.date.fromisoformat(day0) if day0 else None
+    except ValueError:
+        raise ConfigError(f"--day0: expected YYYY-MM-DD, got {day0!r}") from None
+    try:
+        model = replay_one(run_dir, replicate)
+    except (ValueError, FileNotFoundError) as exc:
+        raise ConfigError(str(exc)) from None
+    written = write_event_table(model, path, replicate=0, day0=start)
+    print(f"Event table: {written.resolve()}")
+    return 0
+
+
+@exit_status
 def explore(arguments: list[str], port: int) -> int:
     """``escalation explore [KEY=VALUE ...]``: the interactive page, until Ctrl-C."""
     import importlib.util

@@ -168,9 +168,7 @@ def _read_frame(path: Path, max_rows: int) -> pd.DataFrame:
     text = decode(read_bytes(path, limit=MAX_TABLE_BYTES, where=where), where)
     try:
         # dtype=str: CAMEO codes keep their leading zeros ("036"); empty cells stay "".
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, nrows=max_rows + 1
-        )
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, nrows=max_rows + 1)
     except pd.errors.EmptyDataError:
         raise ConfigError(f"{where}: empty file (expected a header row)") from None
     except (pd.errors.ParserError, ValueError) as exc:
@@ -180,13 +178,12 @@ def _read_frame(path: Path, max_rows: int) -> pd.DataFrame:
     return frame
 
 
-def _actor(name: str, lookup: Mapping[str, str], at: str) -> str:
+def _actor(name: str, lookup: Mapping[str, str], known: list[str], at: str) -> str:
     """The roster id a source or target cell names (its id, or its label in any case)."""
     if name in lookup:
         return lookup[name]
     if name.casefold() in lookup:
         return lookup[name.casefold()]
-    known = sorted({k for k in lookup if k == lookup[k]} | set(lookup))
     raise ConfigError(f"{at}: unknown actor {name!r}{suggest(name, known)}")
 
 
@@ -239,7 +236,8 @@ def read_event_table(
     codes = code_table(ladder)
     lookup = {str(k).casefold(): str(k) for k in actors}
     lookup |= {str(v).strip().casefold(): str(k) for k, v in actors.items()}
-    lookup |= {str(k): str(k) for k in actors}
+    lookup |= {str(k): str(k) for k in actors}  # an exact id wins over a label
+    known = sorted({str(k) for k in actors} | {str(v).strip() for v in actors.values()})
     optional = [c for c in ("intensity", "rung") if c in columns]
     parsed: list[tuple[dt.date, str, str, int, str, float | None]] = []
     cells = zip(*(frame[c] for c in (*REQUIRED, *optional)), strict=True)
@@ -252,8 +250,8 @@ def read_event_table(
             date = dt.date.fromisoformat(cell["date"])
         except ValueError:
             raise ConfigError(f"{at}: date: {cell['date']!r} is not a calendar date") from None
-        source = _actor(cell["source"], lookup, f"{at}: source")
-        target = _actor(cell["target"], lookup, f"{at}: target")
+        source = _actor(cell["source"], lookup, known, f"{at}: source")
+        target = _actor(cell["target"], lookup, known, f"{at}: target")
         if cell.get("rung"):
             rung = ladder.index.get(cell["rung"])
             if rung is None:

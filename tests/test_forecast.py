@@ -8,9 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.config import run_config
-from sim.forecast.crisis import from_episode
-from sim.forecast.forecast import forecast
-from sim.forecast.observe import ErrorModel, Observed, log_likelihood
+from sim.forecast.observe import ErrorModel
 from sim.forecast.particles import restore, save, take
 from sim.forecast.questions import QUESTIONS, Codes, Daily, daily_from_acts, daily_from_rungs
 from sim.forecast.smc import run_filter, systematic
@@ -19,9 +17,11 @@ from sim.settings import Settings
 
 
 def model(episode: str | None, n: int, seed: int, posterior: bool = True, **kw) -> EscalationModel:
+    """A model of ``episode`` (None: the reference), with the joint posterior's draws or not."""
     over = ["posterior=joint"] if posterior else []
     scenario = "calibrated_joint" if posterior else "baseline"
-    return EscalationModel(Settings.from_config(run_config(scenario, episode, n, seed, 31, over)), **kw)
+    cfg = run_config(scenario, episode, n, seed, 31, over)
+    return EscalationModel(Settings.from_config(cfg), **kw)
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,8 @@ def test_questions_read_fixed_windows_after_the_cutoff() -> None:
     assert q["next_answer_adversary"].read(d, 0, 30)[0] == 2  # state forces first
     assert q["next_answer_adversary"].read(d, 5, 30)[0] == 1  # then bases
     assert q["force_victim_7"].read(d, 0, 30)[0] == 0  # day 0 is not after the cutoff
-    assert q["conciliatory_14"].read(d, 0, 30)[0] == 1 and q["conciliatory_14"].read(d, 12, 30)[0] == 0
+    assert q["conciliatory_14"].read(d, 0, 30)[0] == 1
+    assert q["conciliatory_14"].read(d, 12, 30)[0] == 0
     # One rung a day, as simulated, reads the same way.
     rungs = np.full((2, days, 1), none)
     rungs[0, 0], rungs[1, 5], rungs[1, 9], rungs[0, 12] = bases, state, bases, talks
@@ -133,8 +134,11 @@ def test_questions_read_fixed_windows_after_the_cutoff() -> None:
 
 def test_a_window_past_the_days_read_is_refused() -> None:
     d = Daily(
-        np.zeros((2, 10, 1), bool), np.zeros((2, 10, 1), int), np.zeros((10, 1), bool),
-        np.zeros((10, 1), bool), None,
+        np.zeros((2, 10, 1), bool),
+        np.zeros((2, 10, 1), int),
+        np.zeros((10, 1), bool),
+        np.zeros((10, 1), bool),
+        None,
     )
     with pytest.raises(ValueError, match="past"):
         QUESTIONS[0].read(d, 5, 30)
@@ -211,3 +215,104 @@ def test_forecasts_of_synthetic_crises_are_calibrated(until) -> None:
     pit = run_filter(m, ROWS, obs, ErrorModel(), read, groups=g, seed=until).final
     coverage = float(np.mean((pit > 0.1) & (pit < 0.9)))
     assert 0.7 <= coverage <= 0.9, coverage
+
+
+# ---------------------------------------------------------------- the command
+def test_forecast_command_writes_its_files_and_says_what_it_thinks(tmp_path, capsys) -> None:
+    from sim.cli import main
+    from sim.safeio import read_json
+
+    out = tmp_path / "f"
+    args = ["forecast", "episode=iran_pakistan_2024", "until=2", "particles=500", f"out={out}"]
+    assert main(args) == 0, capsys.readouterr().err
+    f = read_json(out / "forecast.json")
+    assert f["until"] == 2 and f["particles"] == 500
+    assert [q["id"] for q in f["questions"]][:2] == ["force_victim_7", "force_victim_14"]
+    assert all(abs(sum(q["p"]) - 1) < 1e-9 for q in f["questions"])
+    assert [d["cutoff"] for d in f["by_day"]] == [0, 1, 2]
+    assert f["observed"]["rungs"]["victim"][0] == "strike_militants"
+    assert (out / "forecast.html").stat().st_size > 10_000
+    assert "Forecast directory" in capsys.readouterr().out
+    # The same command again: the folder holds a forecast, so it is refused without --overwrite.
+    assert main(args) == 2
+    assert main([*args, "--overwrite"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["until=2"], "required"),
+        (["episode=iran_pakistan_2024"], "required"),
+        (["episode=nowhere", "until=2"], "unknown episode"),
+        (["episode=iran_pakistan_2024", "until=31"], "past the observed days"),
+        (["episode=iran_pakistan_2024", "until=2", "horizon=2"], "nothing to forecast"),
+        (["episode=iran_pakistan_2024", "until=2", "particles=10"], "outside"),
+        (["episode=iran_pakistan_2024", "until=2", "particls=1000"], "did you mean"),
+        (["episode=iran_pakistan_2024", "until=two"], "integer"),
+        (["episode=iran_pakistan_2024", "until=2", "miscoding=1.5"], "between 0 and 1"),
+        (["episode=iran_pakistan_2024", "until=2", "events=missing.csv"], "missing.csv"),
+    ],
+)
+def test_forecast_command_refuses_bad_settings_and_writes_nothing(
+    tmp_path, capsys, args, message
+) -> None:
+    from sim.cli import main
+
+    out = tmp_path / "f"
+    assert main(["forecast", *args, f"out={out}"]) in (1, 2)
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------- event tables
+def test_a_run_written_as_an_event_table_forecasts_as_the_run_itself(tmp_path) -> None:
+    # A simulated replicate's acts, written in the usual columns of event data and read back
+    # as the observed prefix, give the same forecast as its own days.
+    import dataclasses
+
+    from sim.eventtable import write_event_table
+    from sim.forecast.crisis import from_episode, from_events
+    from sim.forecast.forecast import forecast
+    from sim.forecast.observe import Observed
+    from sim.timeline import load_timeline
+
+    day0 = load_timeline("iran_pakistan_2024").day0
+    run = model(None, 50, 9)
+    run.run()
+    library = from_episode("iran_pakistan_2024", overrides=["posterior=joint"])
+    rows = library.observed.rows
+    none = library.observed.none
+    for k in (3, 17):
+        path = write_event_table(run, tmp_path / f"run{k}.csv", replicate=k, day0=day0)
+        table = from_events(path, "iran_pakistan_2024", overrides=["posterior=joint"], day0=day0)
+        own = tuple(
+            tuple(() if r == none else (int(r),) for r in run.history[:, row, k]) for row in rows
+        )
+        itself = dataclasses.replace(
+            library, observed=Observed(library.observed.names, rows, own, none)
+        )
+        assert table.observed.names == itself.observed.names
+        until = 5
+        assert (table.observed.cut(until).rungs() == itself.observed.cut(until).rungs()).all()
+        a = forecast(table, until, particles=1000, seed=2, fan_chart=False)
+        b = forecast(itself, until, particles=1000, seed=2, fan_chart=False)
+        assert a["questions"] == b["questions"] and a["by_day"] == b["by_day"]
+
+
+def test_the_parameter_kernel_keeps_mean_and_spread_and_ranges() -> None:
+    from sim.forecast.particles import parameter_arrays
+    from sim.forecast.smc import jitter
+
+    m = model(None, 4000, 2)
+    before = [(a.copy(), p) for a, p in parameter_arrays(m)]
+    jitter(m, np.array([True, False]), 0.95, np.random.default_rng(0))
+    for (old, p), (new, _) in zip(before, parameter_arrays(m), strict=True):
+        first, second = slice(0, 2000), slice(2000, 4000)
+        assert (new[second] == old[second]).all()  # the other crisis is left alone
+        assert p is not None and (new >= p.low).all() and (new <= p.high).all()
+        if isinstance(p.default, int):
+            assert (new == old).all()  # integer parameters are not moved
+        elif old[first].std() > 0:
+            assert not (new[first] == old[first]).all()
+            assert abs(new[first].mean() - old[first].mean()) < 0.1 * old[first].std() + 1e-3
+            assert 0.8 < new[first].std() / old[first].std() < 1.1

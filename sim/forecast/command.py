@@ -129,7 +129,9 @@ def forecast_main(argv: list[str]) -> int:
     over = [] if s["posterior"] in ("none", "", None) else [f"posterior={s['posterior']}"]
     if s["events"] is not None:
         day0 = _date(s["day0"]) if s["day0"] else None
-        crisis = from_events(Path(s["events"]), s["episode"], s["scenario"], over, day0)
+        crisis = from_events(
+            Path(s["events"]), s["episode"], s["scenario"], over, day0, days=s["until"] + 1
+        )
     else:
         crisis = from_episode(s["episode"], s["scenario"], over)
     if s["until"] > crisis.observed.until:

@@ -134,6 +134,7 @@ def from_events(
     scenario: str = SCENARIO,
     overrides: list[str] | None = None,
     day0: dt.date | None = None,
+    days: int = 0,
 ) -> Crisis:
     """A crisis observed in an event table, cast by the config of ``episode``.
 
@@ -143,6 +144,8 @@ def from_events(
         scenario: The scenario.
         overrides: More overrides.
         day0: Calendar date of day 0 (default: the table's earliest date).
+        days: Days observed (at least through the table's last date): days without a row
+            are days on which nothing was reported.
 
     Raises:
         ConfigError: On a table that does not read, or names actors outside the roster.
@@ -169,7 +172,7 @@ def from_events(
         )
         for i, r in enumerate(table.rows)
     ]
-    days = 1 + max((r.day for r in table.rows), default=0)
+    days = max(days, 1 + max((r.day for r in table.rows), default=0))
     timeline = Timeline(
         name=Path(path).stem,
         title=f"{Path(path).name} (cast as {episode})",

@@ -75,7 +75,9 @@ class Reader:
         self.fan = fan
         states = [observed.rows[observed.names.index(s)] for s in ("victim", "adversary")]
         self.states = states
-        self.mediator = [r for n, r in zip(observed.names, observed.rows) if "mediator" in n]
+        self.mediator = [
+            r for n, r in zip(observed.names, observed.rows, strict=True) if "mediator" in n
+        ]
         self.questions = asked(bool(self.mediator))
         self.codes: Codes | None = None
 

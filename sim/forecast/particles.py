@@ -33,6 +33,7 @@ import numpy as np
 
 from sim.agents import Actor
 from sim.model import EscalationModel
+from sim.params import Param
 from sim.policies import Policy
 from sim.rng import CounterRNG
 
@@ -114,6 +115,31 @@ def _map(value: Any, fn: Callable[[np.ndarray], np.ndarray], n: int, memo: dict[
 def _state_keys(obj: Any, skip: frozenset[str]) -> list[str]:
     """The attributes of ``obj`` that hold its plain state (:func:`_is_state`)."""
     return [k for k, v in vars(obj).items() if k not in skip and _is_state(v)]
+
+
+def parameter_arrays(model: EscalationModel) -> list[tuple[np.ndarray, Param | None]]:
+    """Every per-replicate parameter array of the agents and their policies, once each.
+
+    Each comes with its declaration (its range, whether it takes integers), where the
+    agent's or policy's class declares it.
+    """
+    out: list[tuple[np.ndarray, Param | None]] = []
+    seen: set[int] = set()
+    for obj, _ in _holders(model):
+        if obj is model:
+            continue
+        declared = getattr(type(obj), "params", {}) or {}
+        for key, v in (getattr(obj, "values", None) or {}).items():
+            if isinstance(v, np.ndarray) and v.shape == (model.n,) and id(v) not in seen:
+                seen.add(id(v))
+                out.append((v, declared.get(key)))
+    return out
+
+
+def parameter_rows(model: EscalationModel) -> np.ndarray:
+    """(k, R) every per-replicate parameter value of the agents and their policies."""
+    rows = [a.astype(float) for a, _ in parameter_arrays(model)]
+    return np.array(rows).reshape(len(rows), model.n)
 
 
 def check_particles(model: EscalationModel) -> None:
@@ -204,9 +230,12 @@ def save(model: EscalationModel) -> list[tuple[Any, dict[str, Any]]]:
     for obj, skip in _holders(model):
         keys = _state_keys(obj, skip)
         out.append((obj, copy.deepcopy({k: vars(obj)[k] for k in keys}, memo)))
-    records = {"_death_records": list(model._death_records)}
-    records["_held_records"] = list(model._held_records)
-    records["replicates"], records["counter"] = model.replicates, model.counter
+    records: dict[str, Any] = {
+        "_death_records": list(model._death_records),
+        "_held_records": list(model._held_records),
+        "replicates": model.replicates,
+        "counter": model.counter,
+    }
     out.append((model, records))
     return out
 

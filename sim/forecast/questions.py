@@ -13,8 +13,8 @@ act below ``none`` on the ladder (talks, agreement, a returned envoy, a gesture)
 | ``force_victim_14`` | ... within 14 days? | no, yes |
 | ``force_adversary_7`` | does the adversary use force within 7 days? | no, yes |
 | ``force_adversary_14`` | ... within 14 days? | no, yes |
-| ``next_answer_victim`` | the type of the victim's next use of force by the horizon | none, bases, state forces |
-| ``next_answer_adversary`` | the same for the adversary | none, bases, state forces |
+| ``next_answer_victim`` | the type of the victim's next force by the horizon | none, bases, state |
+| ``next_answer_adversary`` | the same for the adversary | none, bases, state |
 | ``sustained_conflict`` | does either state reach sustained conflict by the horizon? | no, yes |
 | ``conciliatory_14`` | does either state make a conciliatory act within 14 days? | no, yes |
 | ``mediator_14`` | does the mediator act toward either state within 14 days? | no, yes |
@@ -91,8 +91,8 @@ def daily_from_rungs(states: np.ndarray, mediator: np.ndarray | None, codes: Cod
     return Daily(
         force=force,
         kind=kind,
-        calm=(s < codes.none).any(axis=0),
-        sustained=(s >= codes.sustained).any(axis=0),
+        calm=np.asarray((s < codes.none).any(axis=0)),
+        sustained=np.asarray((s >= codes.sustained).any(axis=0)),
         engaged=engaged,
     )
 
@@ -161,7 +161,7 @@ def _window(daily: Daily, cutoff: int, horizon: int, days: int | None) -> slice:
 
 def _force(side: int, days: int) -> Callable[[Daily, int, int], np.ndarray]:
     def read(d: Daily, cutoff: int, horizon: int) -> np.ndarray:
-        return d.force[side, _window(d, cutoff, horizon, days)].any(axis=0).astype(np.int64)
+        return np.asarray(d.force[side, _window(d, cutoff, horizon, days)].any(axis=0), np.int64)
 
     return read
 
@@ -183,7 +183,7 @@ def _any(field: str, days: int | None) -> Callable[[Daily, int, int], np.ndarray
     def read(d: Daily, cutoff: int, horizon: int) -> np.ndarray:
         values = getattr(d, field)
         assert values is not None
-        return values[_window(d, cutoff, horizon, days)].any(axis=0).astype(np.int64)
+        return np.asarray(values[_window(d, cutoff, horizon, days)].any(axis=0), dtype=np.int64)
 
     return read
 

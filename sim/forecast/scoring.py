@@ -25,6 +25,7 @@ event; the reliability slope is the least-squares slope of the outcome on the pr
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,12 +42,12 @@ EDGES = np.array([0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0])
 
 def brier(p: Sequence[float], y: int) -> float:
     """Brier score of one forecast (module docstring)."""
-    p = np.asarray(p, dtype=float)
-    if p.size == 2:
-        return float((p[1] - y) ** 2)
-    one = np.zeros(p.size)
+    q = np.asarray(p, dtype=float)
+    if q.size == 2:
+        return float((q[1] - y) ** 2)
+    one = np.zeros(q.size)
     one[y] = 1.0
-    return float(np.square(p - one).sum())
+    return float(np.square(q - one).sum())
 
 
 def log_score(p: Sequence[float], y: int) -> float:
@@ -104,7 +105,7 @@ def reliability(forecasts: Sequence[tuple[Sequence[float], int]]) -> dict[str, A
     """Reliability diagram bins and the reliability slope of yes/no events."""
     p, y = events(forecasts)
     rows = []
-    for lo, hi in zip(EDGES[:-1], EDGES[1:], strict=True):
+    for lo, hi in itertools.pairwise(EDGES):
         inside = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
         if inside.any():
             rows.append(

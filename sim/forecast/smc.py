@@ -7,11 +7,18 @@ observed day ``t`` given its simulated day (:mod:`sim.forecast.observe`); when t
 sample size of a crisis's particles falls below ``threshold`` times their number, it
 resamples them (systematic resampling) and sets their weights equal.
 
-Rejuvenation: a particle drawn twice continues as two copies that share the past (path,
-parameters, memory) but draw their futures from different random streams (each replicate
+Rejuvenation, of the state: a particle drawn twice continues as two copies that share the
+past (path, memory) but draw their futures from different random streams (each replicate
 keeps its own key, :mod:`sim.forecast.particles`), so the copies spread again from the next
-day on instead of staying one. Parameters are not moved: the number of distinct parameter
-vectors left (``distinct``) is reported, so a collapse shows.
+day on instead of staying one. Of the parameters (static, so resampling alone would leave
+fewer and fewer distinct values): after each resampling, every continuous per-replicate
+parameter moves by the kernel of Liu and West (2001),
+``theta' = a theta + (1 - a) mean + sqrt(1 - a^2) sd z`` with ``z`` standard normal, the
+mean and sd taken over the crisis's particles, and ``a = (3 delta - 1) / (2 delta)`` for a
+discount ``delta`` (0.95 by default), clipped to the parameter's declared range. The
+shrinkage keeps the particles' mean and variance, so the kernel adds no spread of its own.
+Integer parameters (rung steps, preparation days) are left as they are. The number of
+distinct parameter vectors left (``distinct``) is reported, so a collapse shows.
 
 After the last observed day the particles run on, unweighted by data, to the horizon; the
 forecast is the weighted ensemble of their futures. For the view of how the forecast moved
@@ -37,7 +44,14 @@ import numpy as np
 from scipy.special import logsumexp
 
 from sim.forecast.observe import ErrorModel, log_likelihood
-from sim.forecast.particles import check_particles, restore, save, take
+from sim.forecast.particles import (
+    check_particles,
+    parameter_arrays,
+    parameter_rows,
+    restore,
+    save,
+    take,
+)
 from sim.model import EscalationModel
 
 #: Reads a forecast off the particles run to the horizon: (model, log weights, cutoff).
@@ -55,7 +69,7 @@ class FilterResult:
         ess: (until + 1, groups) effective sample size after each day's weighting.
         resampled: (until + 1, groups) whether the crisis's particles were resampled.
         log_evidence: (until + 1, groups) log p(day t | days before), per crisis.
-        distinct: (groups,) distinct parameter vectors (initial particles) left.
+        distinct: (groups,) distinct parameter vectors left among each crisis's particles.
     """
 
     log_weights: np.ndarray
@@ -84,6 +98,29 @@ def systematic(log_w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for i in range(g):
         out[i] = np.minimum(np.searchsorted(cum[i], u[i], side="right"), n - 1)
     return out
+
+
+def jitter(model: EscalationModel, crises: np.ndarray, discount: float, rng: Any) -> None:
+    """Move the continuous parameters of the given crises' particles (module docstring)."""
+    groups = crises.size
+    a = (3 * discount - 1) / (2 * discount)
+    for arr, param in parameter_arrays(model):
+        if (
+            param is not None
+            and isinstance(param.default, int)
+            and not isinstance(param.default, bool)
+        ):
+            continue
+        x = arr.reshape(groups, -1)
+        rows = x[crises]
+        mean = rows.mean(axis=1, keepdims=True)
+        sd = rows.std(axis=1, keepdims=True)
+        moved = (
+            a * rows + (1 - a) * mean + np.sqrt(1 - a * a) * sd * rng.standard_normal(rows.shape)
+        )
+        low = -np.inf if param is None else param.low
+        high = np.inf if param is None else param.high
+        x[crises] = np.clip(moved, low, high)
 
 
 def _fork(
@@ -116,6 +153,7 @@ def run_filter(
     seed: int = 0,
     weigh: bool = True,
     fork_particles: int = 20_000,
+    discount: float = 0.95,
 ) -> FilterResult:
     """Filter ``model``'s particles on the observed days, then run them to the horizon.
 
@@ -134,6 +172,7 @@ def run_filter(
         weigh: False to leave every weight equal (the unconditioned forecast).
         fork_particles: Particles per crisis a fork runs on (a weighted subsample when
             there are more): the day-by-day view needs fewer than the forecast.
+        discount: Liu and West's discount of the parameters' kernel (1: no kernel).
 
     Raises:
         ValueError: On shapes that do not fit, or an observed prefix past the horizon.
@@ -153,7 +192,6 @@ def run_filter(
     per = n // groups
     table = error.log_table(model.ladder)
     log_w = np.zeros((groups, per))
-    ancestors = np.arange(n)
     ess = np.zeros((until + 1, groups))
     resampled = np.zeros((until + 1, groups), dtype=bool)
     evidence = np.zeros((until + 1, groups))
@@ -177,12 +215,19 @@ def run_filter(
             base = (np.arange(groups) * per)[:, None]
             idx[low] = (base + pos)[low]
             take(model, idx.ravel())
-            ancestors = ancestors[idx.ravel()]
             log_w[low] = 0.0
+            if discount < 1.0:
+                jitter(model, low, discount, np.random.default_rng([seed, t, 2]))
             resampled[t] = low
     model.run()
     out.log_weights = log_w.ravel()
     out.final = read(model, out.log_weights, until)
     out.ess, out.resampled, out.log_evidence = ess, resampled, evidence
-    out.distinct = np.array([np.unique(a).size for a in ancestors.reshape(groups, per)])
+    params = parameter_rows(model)
+    out.distinct = np.array(
+        [
+            np.unique(params[:, g * per : (g + 1) * per], axis=1).shape[1] if params.size else 1
+            for g in range(groups)
+        ]
+    )
     return out
