@@ -316,3 +316,60 @@ def test_the_parameter_kernel_keeps_mean_and_spread_and_ranges() -> None:
             assert not (new[first] == old[first]).all()
             assert abs(new[first].mean() - old[first].mean()) < 0.1 * old[first].std() + 1e-3
             assert 0.8 < new[first].std() / old[first].std() < 1.1
+
+
+# ---------------------------------------------------------------- the backtest
+def test_backtest_smoke_writes_its_scores_per_cutoff_and_question(tmp_path, monkeypatch) -> None:
+    # Two folds, a tiny fit and few particles: the shape of backtest.json, not its figures.
+    import sim.validation.command as vc
+    from sim.forecast.command import backtest_main
+    from sim.safeio import read_json
+
+    plan = vc.plan_folds
+
+    def small(cfg, names):
+        out = plan(cfg, names)
+        fit = {**out["fit"], "population": 40, "generations": 1, "budget": 400, "batch": 200}
+        return {**out, "fit": fit}
+
+    monkeypatch.setattr(vc, "plan_folds", small)
+    out = tmp_path / "bt"
+    args = [f"out={out}", "folds=[iran_pakistan_2024,us_iran_2020]", "particles=300", "workers=1"]
+    assert backtest_main(args) == 0
+    s = read_json(out / "backtest.json")
+    assert list(s["cutoffs"]) == ["0", "1", "3", "7", "14"]
+    assert s["episodes"] == ["iran_pakistan_2024", "us_iran_2020"]
+    for c in s["cutoffs"].values():
+        for q in c["questions"].values():
+            assert set(q["brier"]) == {"model", "persistence", "base_rates", "unconditioned"}
+            assert all(0 <= v <= 2 for v in q["brier"].values())
+    assert set(s["reliability"]) == {"model", "persistence", "base_rates", "unconditioned"}
+    assert "reliability_slope" in s["targets"]
+    assert (out / "backtest.html").stat().st_size > 10_000
+    # Base rates come from the other episodes of the library, not only from the folds run.
+    row = s["per_episode"]["us_iran_2020"]["3"]["force_victim_7"]
+    assert len(row["p"]["base_rates"]) == 2
+
+
+def test_forecast_command_reads_an_event_table(tmp_path, capsys) -> None:
+    from sim.cli import main
+    from sim.safeio import read_json
+
+    table = tmp_path / "events.csv"
+    table.write_text(
+        "date,source,target,code,intensity\n"
+        "2024-01-16,Iran,Jaish al-Adl,1951,-10\n"
+        "2024-01-17,pakistan,iran,111,-2\n"
+        "2024-01-17,China,Pakistan,020,3\n"
+    )
+    out = tmp_path / "f"
+    args = ["episode=iran_pakistan_2024", f"events={table}", "until=3", "particles=400"]
+    assert main(["forecast", *args, f"out={out}"]) == 0, capsys.readouterr().err
+    f = read_json(out / "forecast.json")
+    assert f["observed"]["rungs"]["adversary"] == ["none", "condemn", "none", "none"]
+    assert f["observed"]["rungs"]["mediator->adversary"][1] == "appeal"
+    assert f["day0"] == "2024-01-16" and f["source"] == str(table)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,source,target,code\n2024-01-16,iran,pakistan,999\n")
+    assert main(["forecast", *args[:1], f"events={bad}", "until=0", f"out={tmp_path / 'g'}"]) == 2
+    assert "999" in capsys.readouterr().err and not (tmp_path / "g").exists()

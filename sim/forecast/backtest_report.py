@@ -99,17 +99,28 @@ def tables(summary: dict[str, Any]) -> list[dict[str, Any]]:
             "rows": _target_rows(summary["targets"]),
         },
     ]
-    for c, row in summary["cutoffs"].items():
-        out.append(
-            {
-                "title": f"Cutoff {c}: Brier skill per episode (mean over its questions)",
-                "header": ["episode", *[f"against {NAMES[r]}" for r in REFERENCES]],
-                "rows": [
-                    [name, *[_fmt(s[f"skill_vs_{r}"]) for r in REFERENCES]]
-                    for name, s in row["episodes"].items()
-                ],
-            }
-        )
+    cutoffs = list(summary["cutoffs"])
+    episodes = list(summary["cutoffs"][cutoffs[0]]["episodes"])
+    out.append(
+        {
+            "title": "Brier skill per episode (mean over its questions): against persistence "
+            "/ against base rates / against the unconditioned model",
+            "header": ["episode", *[f"cutoff {c}" for c in cutoffs]],
+            "rows": [
+                [
+                    name,
+                    *[
+                        " / ".join(
+                            _fmt(summary["cutoffs"][c]["episodes"][name][f"skill_vs_{r}"])
+                            for r in REFERENCES
+                        )
+                        for c in cutoffs
+                    ],
+                ]
+                for name in episodes
+            ],
+        }
+    )
     return out
 
 
@@ -164,7 +175,9 @@ def question_figure(summary: dict[str, Any]) -> go.Figure:
             colorbar={"title": "Brier gain"},
         )
     )
-    fig.update_layout(template="plotly_white", height=80 + 40 * len(qids), margin={"t": 30})
+    fig.update_layout(
+        template="plotly_white", height=80 + 40 * len(qids), margin={"t": 30, "l": 170}
+    )
     return fig
 
 
