@@ -104,6 +104,9 @@ STATE = Kind(
         "gesture_rate": Param(
             0.0, 0.0, 1.0, "daily P(a unilateral gesture) in a crisis once it is not provoked"
         ),
+        "same_day_rate": Param(
+            0.0, 0.0, 1.0, "P(a diplomatic reaction the same day it is struck, if idle)"
+        ),
         "level0": Param(0, 0, 100, "standing level toward its opponents on day 0"),
         "recalled0": Param(0, 0, 1, "1: its ambassador is already recalled on day 0"),
         "grievance0": Param(0.0, 0.0, 100.0, "standing grievance toward its opponents on day 0"),

@@ -8,7 +8,8 @@ A day (:meth:`EscalationModel.step`, the ODD's process overview in ``docs/model.
 
 1. perception: states take in yesterday's appeals and leverage;
 2. decisions: every agent plans from the state at the end of yesterday (simultaneous);
-3. actions: every agent turns its plan into rungs; scheduled events override;
+3. actions: every agent turns its plan into rungs; scheduled events override; states
+   struck today may react with words the same day;
 4. effects: the submodels of :data:`EFFECTS`, in order, then each agent's own.
 
 Day 0 holds only the scheduled events (the episode's trigger).
@@ -340,6 +341,7 @@ class EscalationModel(Records, mesa.Model):
         else:
             sm.starting_tension.day0(self, rung)
         fixed = self._scheduled_events(t, rung)
+        sm.same_day.react(self, rung)  # words that answer today's blow the same day
         today = Today(t, rung, np.take(self.rung_to_level, rung), fixed)
         for effect in EFFECTS:
             effect(self, today)

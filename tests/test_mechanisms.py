@@ -253,6 +253,39 @@ def test_two_mediators_both_act() -> None:
         assert (m.history[:, c, :] != m.r_none).any(), med
 
 
+def test_same_day_reactions_answer_a_blow_on_its_own_day() -> None:
+    on = ("actors.pakistan.same_day_rate=1.0", "actors.iran.same_day_rate=1.0")
+    base, react = model(days=12), model(*on, days=12)
+    lad = base.ladder
+    pak = base.channel_for("pakistan", "iran").index
+    iran = base.channel_for("iran", "pakistan").index
+    # Day 0: Iran's strike on Pakistan's soil; without the mechanism Pakistan says nothing
+    # that day, with it (certain) Pakistan summons Iran's envoy the same day.
+    assert (base.history[0, pak] == base.r_none).all()
+    assert (react.history[0, pak] == lad.index["summon"]).all()
+    assert (react.history[0, iran] == base.history[0, iran]).all()  # the blow is unchanged
+    # With it certain, a state is never idle on a day the other uses force against it.
+    for m, idle_seen in ((base, True), (react, False)):
+        force = np.take(m.rung_to_level, m.history) >= m.lv_force
+        idle = m.history == m.r_none
+        struck_idle = (force[:, iran] & idle[:, pak]) | (force[:, pak] & idle[:, iran])
+        assert struck_idle.any() == idle_seen
+    # A reaction never reaches force on its own day.
+    assert (np.take(react.rung_to_level, react.history[0, pak]) < react.lv_force).all()
+
+
+def test_a_same_day_rung_at_force_is_refused() -> None:
+    from sim.submodels.same_day import reaction_rung
+
+    m = model(days=2)
+    m.ladder.roles["same_day"] = "strike_state"
+    try:
+        with pytest.raises(ConfigError, match="below force"):
+            reaction_rung(m)
+    finally:
+        del m.ladder.roles["same_day"]
+
+
 @pytest.mark.parametrize("episode", ["iran_pakistan_2024", "india_pakistan_2025"])
 def test_all_mechanisms_on_keep_the_contracts(episode: str) -> None:
     """Determinism, replay of any replicate alone and independence of agent order."""

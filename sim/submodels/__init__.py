@@ -29,6 +29,7 @@ from sim.submodels import (
     militant_capacity,
     preparation,
     pressure,
+    same_day,
     starting_tension,
     strikes_on_bases,
 )
@@ -59,6 +60,7 @@ _MODULES = (
     preparation,
     answer_type,
     gestures,
+    same_day,
     militant_capacity,
     casualties,
     strikes_on_bases,
