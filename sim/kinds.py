@@ -104,6 +104,12 @@ STATE = Kind(
         "gesture_rate": Param(
             0.0, 0.0, 1.0, "daily P(a unilateral gesture) in a crisis once it is not provoked"
         ),
+        "hostility_on_willingness": Param(
+            0.0, 0.0, 1.0, "willingness to agree lost per unit of the dyad's hostility"
+        ),
+        "hostility_escalation": Param(
+            0.0, 0.0, 1.0, "P(one rung more) per unit of the dyad's hostility"
+        ),
         "same_day_rate": Param(
             0.0, 0.0, 1.0, "P(a diplomatic reaction the same day it is struck, if idle)"
         ),

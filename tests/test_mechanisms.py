@@ -274,6 +274,27 @@ def test_same_day_reactions_answer_a_blow_on_its_own_day() -> None:
     assert (np.take(react.rung_to_level, react.history[0, pak]) < react.lv_force).all()
 
 
+def test_rivalry_acts_on_the_states_choices_when_switched_on() -> None:
+    # Issue 25: starting hostility changed nothing. With the rivalry parameters on, a
+    # hostile start makes force likelier and agreement rarer; off, it changes nothing.
+    rival = tuple(
+        f"actors.{s}.{k}=1.0"
+        for s in ("iran", "pakistan")
+        for k in ("hostility_escalation", "hostility_on_willingness")
+    )
+
+    def run(h: float, *more: str) -> EscalationModel:
+        return model(f"relations.border.hostility={h}", *more, scenario="crisis_mechanisms")
+
+    lo_off, hi_off = run(0.2), run(0.9)
+    assert np.array_equal(lo_off.history, hi_off.history)  # without the mechanism, no effect
+    lo, hi = run(0.2, *rival), run(0.9, *rival)
+    force = [(np.take(m.rung_to_level, m.history) >= m.lv_force).sum() for m in (lo, hi)]
+    agreed = [(m.agreed_day >= 0).mean() for m in (lo, hi)]
+    assert force[1] > force[0]
+    assert agreed[1] < agreed[0]
+
+
 def test_a_same_day_rung_at_force_is_refused() -> None:
     from sim.submodels.same_day import reaction_rung
 

@@ -84,6 +84,11 @@ class StateActor(Actor):
             # Domestic pressure pushes an answer one rung higher.
             answering = level > 0
             level += draw.below(answering, self.p("pressure_sensitivity") * self.pressure, 0)
+            # Rivalry: the dyad's hostility pushes an answer one rung higher.
+            rival = self.p("hostility_escalation")
+            if not (np.isscalar(rival) and rival == 0):
+                answering = level > 0
+                level += draw.below(answering, rival * m.hostility[c.dyad], 5)
             # A mediator's appeal (or offer) yesterday talks it one rung down.
             answering = level > 0
             level -= draw.below(answering & (calm > 0), calm, 1)
@@ -106,6 +111,8 @@ class StateActor(Actor):
                 + self.p("mediation_receptiveness") * mediation
                 - self.p("pressure_on_willingness") * self.pressure
             )
+            if not (np.isscalar(h_w := self.p("hostility_on_willingness")) and h_w == 0):
+                w = w - h_w * m.hostility[d]  # rivalry: harder to agree with a rival
             # Willing to agree only while a crisis is open (w may exceed 1: then certainly).
             willing = draw.below(m.crisis_open[d], w, 3)
             # A crisis closed after an agreement; or, with return_without_agreement, any
