@@ -41,6 +41,7 @@ from sim.config import compose_config
 from sim.episode import set_role_key
 from sim.errors import ConfigError, suggest
 from sim.model import EscalationModel
+from sim.posterior import SPREAD, pool
 from sim.settings import Settings
 from sim.timeline import library, load_timeline
 
@@ -206,10 +207,12 @@ class JointSimulator:
             "replicates": n,
             "seed": (self.seed * 1_000_003 + call) * 16 + e,
         }
-        for j, key in enumerate(self.keys):
+        # Pooled parameters: each episode draws its own crisis-level value per particle.
+        keys, values = pool(list(self.keys), thetas, np.random.default_rng([self.seed, call, e]))
+        for j, key in enumerate(keys):
             # The null model's policy takes none of the fitted policies' parameters.
             if key.split(".")[1] in ep.roles and (policy is None or ".policy." not in key):
-                set_role_key(raw, key, thetas[:, j])
+                set_role_key(raw, key, values[:, j])
         if policy is not None:
             for role in ("victim", "adversary"):
                 raw["actors"][raw["episode"]["roles"][role]]["policy"] = dict(policy)
@@ -265,4 +268,10 @@ def cast_keys(priors: dict[str, Any], episodes: Sequence[Episode]) -> dict[str, 
             out[str(key)] = spec
     if not out:
         raise ConfigError("calibration.priors: no parameter applies to these episodes' roles")
+    for key in out:
+        # A pooled parameter's spread (sim.posterior.pool) needs the parameter itself.
+        if key.endswith(SPREAD) and key[: -len(SPREAD)] not in out:
+            raise ConfigError(
+                f"calibration.priors.{key}: a spread needs a prior on {key[: -len(SPREAD)]!r}"
+            )
     return out

@@ -35,7 +35,7 @@ from sim import parallel
 from sim.errors import ConfigError
 from sim.eventlog import write_atomic
 from sim.folders import write_text
-from sim.posterior import systematic_indices
+from sim.posterior import SPREAD, systematic_indices
 
 
 @dataclass
@@ -213,6 +213,8 @@ def overlay(summary: Mapping[str, Any], base: Mapping[str, Any]) -> str:
         for k, v in summary["posterior_median"].items()
     }
     for key, value in values.items():
+        if key.endswith(SPREAD):  # a pooled parameter's spread: the median is its mu
+            continue
         node = nested
         parts = key.split(".")
         for part in parts[:-1]:

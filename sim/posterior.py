@@ -18,10 +18,70 @@ import pandas as pd
 
 from sim.errors import ConfigError
 from sim.folders import held_here, read_status
+from sim.kinds import kinds
 from sim.safeparquet import read_parquet
 
 #: What a posterior's parameter columns may name: values drawn per replicate.
 PARAMETER_ROOTS = ("actors.", "by_role.", "mechanisms.")
+#: The suffix of a pooled parameter's spread (crisis-level time scales, :func:`pool`).
+SPREAD = "@spread"
+
+
+def pool(
+    keys: list[str], values: np.ndarray, rng: np.random.Generator
+) -> tuple[list[str], np.ndarray]:
+    """Crisis-level values of pooled parameters, drawn around their population value.
+
+    A parameter ``K`` with a companion column ``K@spread`` is *partially pooled*: ``K``
+    holds the population value ``mu`` and ``K@spread`` the spread ``sigma`` of crises around
+    it, on the log scale of ``1 + value`` (time scales are non-negative and skewed)::
+
+        value = exp(log(1 + mu) + sigma z) - 1,    z ~ N(0, 1), one z per row
+
+    rounded when every ``mu`` is a whole number (days), and kept within 0 and the range the
+    actor kinds declare for the parameter. Each row (a
+    particle of a fit, a replicate of a run) is one crisis's draw: a fit draws one per
+    episode, so an 11-day and a 25-day build-up can both fit one population; a run of a new
+    crisis draws its own per replicate. Without ``@spread`` columns nothing changes.
+
+    Args:
+        keys: Column names.
+        values: (n, len(keys)) rows of values.
+        rng: Draws the ``z`` (one per row and pooled key, in key order).
+
+    Returns:
+        The keys without the spreads, and the rows with crisis-level values.
+
+    Raises:
+        ConfigError: On a spread without its parameter, or a negative spread.
+    """
+    spreads = [k for k in keys if k.endswith(SPREAD)]
+    if not spreads:
+        return keys, values
+    values = np.array(values, dtype=float)
+    for sk in spreads:
+        base = sk[: -len(SPREAD)]
+        if base not in keys:
+            raise ConfigError(f"{sk}: a spread without its parameter {base!r}")
+        mu, sigma = values[:, keys.index(base)], values[:, keys.index(sk)]
+        if (sigma < 0).any():
+            raise ConfigError(f"{sk}: a spread must not be negative")
+        drawn = np.expm1(np.log1p(np.maximum(mu, 0.0)) + sigma * rng.standard_normal(mu.size))
+        if np.all(mu == np.round(mu)):
+            drawn = np.round(drawn)
+        low, high = _declared_range(base)
+        values[:, keys.index(base)] = np.clip(drawn, max(low, 0.0), high)
+    kept = [j for j, k in enumerate(keys) if not k.endswith(SPREAD)]
+    return [keys[j] for j in kept], values[:, kept]
+
+
+def _declared_range(key: str) -> tuple[float, float]:
+    """The range an actor kind declares for the parameter ``key`` names (else unbounded)."""
+    name = key.rsplit(".", 1)[-1]
+    for kind in kinds().values():
+        if name in kind.params:
+            return float(kind.params[name].low), float(kind.params[name].high)
+    return -np.inf, np.inf
 
 
 def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
@@ -101,6 +161,8 @@ def posterior_arrays(
     w = table["weight"].to_numpy(dtype=float)
     weights = w / w.sum()
     draws = table[keys].to_numpy()[systematic_indices(weights, n, np.random.default_rng(seed))]
+    # A new crisis: each replicate draws its own crisis-level values of pooled parameters.
+    keys, draws = pool(keys, draws, np.random.default_rng([seed, 1]))
     return {k: draws[:, j] for j, k in enumerate(keys)}
 
 

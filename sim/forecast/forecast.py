@@ -23,6 +23,7 @@ from sim.forecast.observe import ErrorModel, Observed
 from sim.forecast.questions import Codes, asked, daily_from_rungs, mc_error, probabilities
 from sim.forecast.smc import FilterResult, run_filter
 from sim.model import EscalationModel
+from sim.posterior import pool
 from sim.settings import Settings
 
 #: Quantiles of the fan chart.
@@ -58,11 +59,12 @@ def build_model(
         "workers": 1,
     }
     if thetas is not None:
-        keys, values = thetas
+        # A crisis draws its own values of pooled parameters, one per particle.
+        keys, values = pool(list(thetas[0]), np.asarray(thetas[1]), np.random.default_rng(seed))
         roles = {r for r, who in crisis.roles.items() if who}
         for j, key in enumerate(keys):
             if key.split(".")[1] in roles:
-                set_role_key(raw, key, np.asarray(values)[:, j])
+                set_role_key(raw, key, values[:, j])
     return EscalationModel(Settings.from_config(raw))
 
 
