@@ -247,7 +247,7 @@ def events(run_dir: str, replicate: int, output: str | None, day0: str | None) -
     from sim.runner import replay as replay_one
 
     path = Path(output or f"replicate-{replicate}-events.csv")
-    if path.exists():
+    if path.exists() or path.is_symlink():
         raise ConfigError(f"-o: {path} exists; choose another name")
     try:
         start = dt.date.fromisoformat(day0) if day0 else None

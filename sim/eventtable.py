@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 MAX_TABLE_BYTES = 64 * MiB
 #: Most rows read unless the caller asks for more.
 MAX_ROWS = 100_000
+#: Most days a table may span after day 0 (a crisis, not a decade).
+MAX_DAYS = 366
 #: Columns every table needs.
 REQUIRED = ("date", "source", "target", "code")
 #: Columns :func:`event_rows` writes, in order.
@@ -285,6 +287,13 @@ def read_event_table(
     for i, p in enumerate(parsed, start=1):
         if p[0] < day0:
             raise ConfigError(f"{where}: row {i}: date: {p[0]} is before day 0 ({day0})")
+        # A crisis's days, not years: one stray date would make millions of empty days.
+        if (p[0] - day0).days > MAX_DAYS:
+            raise ConfigError(
+                f"{where}: row {i}: date: {p[0]} is {(p[0] - day0).days} days after day 0 "
+                f"({day0}); a table may span {MAX_DAYS} days at most (give day0 if the "
+                "first row is stray)"
+            )
     rows = [EventRow((p[0] - day0).days, p[1], p[2], p[3], p[4], p[5]) for p in parsed]
     rows.sort(key=lambda r: r.day)  # stable: file order within a day
     return EventTable(day0=day0, rows=tuple(rows))

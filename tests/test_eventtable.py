@@ -217,7 +217,7 @@ VALID_CODES = ["010", "036", "1951", "161", "19", "0871", "AGREE", "assault", "M
 @given(
     st.lists(
         st.tuples(
-            st.integers(0, 400),
+            st.integers(0, 366),
             st.sampled_from([*ACTORS, *ACTORS.values(), "IRAN"]),
             st.sampled_from([*ACTORS, *ACTORS.values()]),
             st.sampled_from(VALID_CODES),
@@ -264,3 +264,18 @@ def test_the_events_command_writes_a_replicate_as_a_table_once(tmp_path: Path) -
     assert main(["events", str(run), "3", "-o", str(out)]) == 2  # never overwritten
     assert main(["events", str(run), "99", "-o", str(tmp_path / "x.csv")]) == 2
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_table_spanning_years_is_refused(tmp_path: Path) -> None:
+    from sim.config import run_config
+    from sim.errors import ConfigError
+    from sim.eventtable import read_event_table
+    from sim.settings import Settings
+
+    lad = Settings.from_config(run_config("baseline", None, 1, 1, 2)).ladder
+    path = tmp_path / "stray.csv"
+    path.write_text(
+        "date,source,target,code\n2024-01-16,iran,pakistan,111\n9999-12-31,iran,pakistan,111\n"
+    )
+    with pytest.raises(ConfigError, match="row 2.*days after day 0"):
+        read_event_table(path, lad, {"iran": "Iran", "pakistan": "Pakistan"})

@@ -133,10 +133,12 @@ def _target_rows(targets: dict[str, Any]) -> list[list[str]]:
             )
             continue
         share = t["share_of_episodes_with_skill_0.2"]
-        reached = ", ".join(f"{NAMES[r]} {100 * v:.0f}%" for r, v in share.items())
+        reached = ", ".join(
+            f"{NAMES.get(r, 'both at once')} {100 * v:.0f}%" for r, v in share.items()
+        )
         rows.append(
             [
-                f"{key.replace('_', ' ')}: skill >= 0.2 on >= 80% of episodes",
+                f"{key.replace('_', ' ')}: skill >= 0.2 against both on >= 80% of episodes",
                 reached,
                 _yes(t["met"]),
             ]

@@ -20,7 +20,14 @@ import numpy as np
 from sim.episode import set_role_key
 from sim.forecast.crisis import Crisis
 from sim.forecast.observe import ErrorModel, Observed
-from sim.forecast.questions import Codes, asked, daily_from_rungs, mc_error, probabilities
+from sim.forecast.questions import (
+    Codes,
+    asked,
+    daily_from_rungs,
+    effective_size,
+    mc_error,
+    probabilities,
+)
 from sim.forecast.smc import FilterResult, run_filter
 from sim.model import EscalationModel
 from sim.posterior import pool
@@ -93,10 +100,11 @@ class Reader:
         daily = daily_from_rungs(states, med, self.codes)
         w = np.exp(log_w - log_w.max())
         out: dict[str, Any] = {"cutoff": cutoff, "questions": {}}
+        ess = effective_size(w, getattr(model, "lineage", None))
         for q in self.questions:
-            p, ess = probabilities(q.read(daily, cutoff, self.horizon), w, len(q.answers))
+            p, _ = probabilities(q.read(daily, cutoff, self.horizon), w, len(q.answers))
             out["questions"][q.id] = {"p": p.tolist(), "mc_error": mc_error(p, ess).tolist()}
-        out["ess"] = float(w.sum() ** 2 / np.square(w).sum())
+        out["ess"] = ess
         if self.fan:
             out["fan"] = fan(model, states, w)
         return out

@@ -130,7 +130,12 @@ def parameter_arrays(model: EscalationModel) -> list[tuple[np.ndarray, Param | N
             continue
         declared = getattr(type(obj), "params", {}) or {}
         for key, v in (getattr(obj, "values", None) or {}).items():
-            if isinstance(v, np.ndarray) and v.shape == (model.n,) and id(v) not in seen:
+            if (
+                isinstance(v, np.ndarray)
+                and v.shape == (model.n,)
+                and v.dtype.kind == "f"
+                and id(v) not in seen
+            ):
                 seen.add(id(v))
                 out.append((v, declared.get(key)))
     return out
@@ -154,6 +159,25 @@ def check_particles(model: EscalationModel) -> None:
     for agent in model.actors.values():
         if not isinstance(agent, Actor):
             raise ValueError(f"{agent!r} is not an Actor: its state cannot be resampled")
+    # Anything an agent or policy holds that is neither plain state nor a known part would
+    # be left behind by a resampling: refuse it rather than filter wrongly.
+    for obj, skip in _holders(model)[1:]:
+        lists = set(getattr(obj, "per_replicate_objects", ()))
+        for key, value in vars(obj).items():
+            if key in skip or key in lists or _is_state(value) or _is_part(value):
+                continue
+            raise ValueError(
+                f"{type(obj).__name__}.{key}: a {type(value).__name__} is not plain state "
+                "(arrays, numbers, containers of them): a particle filter cannot resample it; "
+                "name per-replicate Python objects in per_replicate_objects"
+            )
+
+
+def _is_part(value: Any) -> bool:
+    """A policy, or a dict of them: walked as holders of their own."""
+    if isinstance(value, dict):
+        return bool(value) and all(isinstance(v, Policy) for v in value.values())
+    return isinstance(value, Policy)
 
 
 def take(model: EscalationModel, idx: np.ndarray, streams: bool = False) -> None:
@@ -228,7 +252,7 @@ def save(model: EscalationModel) -> list[tuple[Any, dict[str, Any]]]:
     memo: dict[int, Any] = {}
     out = []
     for obj, skip in _holders(model):
-        keys = _state_keys(obj, skip)
+        keys = _state_keys(obj, skip) + list(getattr(obj, "per_replicate_objects", ()))
         out.append((obj, copy.deepcopy({k: vars(obj)[k] for k in keys}, memo)))
     records: dict[str, Any] = {
         "_death_records": list(model._death_records),

@@ -248,6 +248,21 @@ def probabilities(answers: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.
     return p, ess
 
 
+def effective_size(weights: np.ndarray, lineage: np.ndarray | None) -> float:
+    """The sample size behind weighted estimates, counting copies of a particle as one.
+
+    The smaller of the weights' effective sample size and that of the weights summed by
+    lineage (the particle each was copied from at the last resampling): right after a
+    resampling the weights are equal, but copies share their past.
+    """
+    w = np.asarray(weights, dtype=float)
+    ess = float(w.sum() ** 2 / np.square(w).sum())
+    if lineage is None:
+        return ess
+    by = np.bincount(np.asarray(lineage), weights=w)
+    return min(ess, float(by.sum() ** 2 / np.square(by).sum()))
+
+
 def mc_error(p: np.ndarray, ess: float) -> np.ndarray:
     """Monte Carlo standard error of weighted probabilities, sqrt(p (1 - p) / ESS)."""
     return np.sqrt(np.clip(p * (1 - p), 0.0, None) / max(ess, 1.0))

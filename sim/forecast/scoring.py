@@ -92,11 +92,18 @@ def base_rates(answers: Sequence[int], k: int) -> list[float]:
 
 
 def events(forecasts: Sequence[tuple[Sequence[float], int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Every answer of every forecast as one yes/no event: (probabilities, outcomes)."""
+    """Yes/no events of the forecasts: (probabilities, outcomes).
+
+    A yes/no question is one event (its ``yes``); a question with more answers gives one
+    event per answer (that answer against the rest). Counting both answers of a yes/no
+    question would make every point's mirror image a point too and pin the fit's line
+    through (0.5, 0.5).
+    """
     ps, ys = [], []
     for p, y in forecasts:
-        for k, pk in enumerate(p):
-            ps.append(float(pk))
+        answers = [1] if len(p) == 2 else range(len(p))
+        for k in answers:
+            ps.append(float(p[k]))
             ys.append(1.0 if k == y else 0.0)
     return np.array(ps), np.array(ys)
 

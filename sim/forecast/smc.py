@@ -87,14 +87,18 @@ def ess_of(log_w: np.ndarray) -> np.ndarray:
     return np.asarray(w.sum(axis=-1) ** 2 / np.square(w).sum(axis=-1))
 
 
-def systematic(log_w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Systematic resampling of each row of log weights: (G, N) -> (G, N) positions in row."""
+def systematic(log_w: np.ndarray, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+    """Systematic resampling of each row of log weights: (G, N) -> (G, size) positions.
+
+    ``size`` (default N) draws: a weighted sample of that many from each row.
+    """
     g, n = log_w.shape
+    k = n if size is None else size
     w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
     cum = np.cumsum(w, axis=1)
     cum /= cum[:, -1:]
-    u = (rng.random((g, 1)) + np.arange(n)[None, :]) / n
-    out = np.empty((g, n), dtype=np.int64)
+    u = (rng.random((g, 1)) + np.arange(k)[None, :]) / k
+    out = np.empty((g, k), dtype=np.int64)
     for i in range(g):
         out[i] = np.minimum(np.searchsorted(cum[i], u[i], side="right"), n - 1)
     return out
@@ -105,22 +109,17 @@ def jitter(model: EscalationModel, crises: np.ndarray, discount: float, rng: Any
     groups = crises.size
     a = (3 * discount - 1) / (2 * discount)
     for arr, param in parameter_arrays(model):
-        if (
-            param is not None
-            and isinstance(param.default, int)
-            and not isinstance(param.default, bool)
-        ):
-            continue
+        if param is None or param.rung or isinstance(param.default, int | str):
+            continue  # undeclared, rung-valued and integer parameters are only resampled
         x = arr.reshape(groups, -1)
         rows = x[crises]
         mean = rows.mean(axis=1, keepdims=True)
         sd = rows.std(axis=1, keepdims=True)
-        moved = (
-            a * rows + (1 - a) * mean + np.sqrt(1 - a * a) * sd * rng.standard_normal(rows.shape)
+        z = rng.standard_normal(rows.shape)
+        x[crises] = np.clip(
+            a * rows + (1 - a) * mean + np.sqrt(1 - a * a) * sd * z, param.low, param.high
         )
-        low = -np.inf if param is None else param.low
-        high = np.inf if param is None else param.high
-        x[crises] = np.clip(moved, low, high)
+        arr[...] = x.reshape(arr.shape)  # in place: every holder of the array sees it
 
 
 def _fork(
@@ -131,7 +130,7 @@ def _fork(
     saved = save(model)
     w = log_w
     if per > size:
-        pos = systematic(log_w, np.random.default_rng([seed, t, 1]))[:, :size]
+        pos = systematic(log_w, np.random.default_rng([seed, t, 1]), size)
         take(model, ((np.arange(groups) * per)[:, None] + pos).ravel())
         w = np.zeros((groups, size))
     model.run()
@@ -190,6 +189,7 @@ def run_filter(
     if until >= model.days - 1:
         raise ValueError(f"until: day {until} leaves no day to forecast in {model.days}")
     per = n // groups
+    model.lineage = np.arange(n)  # over replicates: take() carries it along
     table = error.log_table(model.ladder)
     log_w = np.zeros((groups, per))
     ess = np.zeros((until + 1, groups))
@@ -215,6 +215,9 @@ def run_filter(
             base = (np.arange(groups) * per)[:, None]
             idx[low] = (base + pos)[low]
             take(model, idx.ravel())
+            # Copies of one particle share its past: Monte Carlo errors count them as one
+            # lineage (sim.forecast.questions.effective_size).
+            model.lineage = np.where(low.repeat(per), idx.ravel(), model.lineage)
             log_w[low] = 0.0
             if discount < 1.0:
                 jitter(model, low, discount, np.random.default_rng([seed, t, 2]))

@@ -81,6 +81,8 @@ def per_replicate(cls: type[OneReplicatePolicy]) -> type[Policy]:
         traits = cls.traits
         params = cls.params
         inner = cls
+        # One Python object per replicate: a particle filter resamples them by name.
+        per_replicate_objects = ("players",)
 
         def reset(self) -> None:
             self.players = [
