@@ -81,6 +81,19 @@ def event_table(model: EscalationModel) -> pa.Table:
     act = np.ones(flat.size, dtype=bool)
     for day, ch, hit in model.held_records():
         act[np.searchsorted(flat, hit * (t * n_c) + day * n_c + ch)] = False
+    second = getattr(model, "second", None)
+    if second is not None:
+        # Two tracks (sim/submodels/tracks.py): a day's second act is a row of its own,
+        # after the day's path act on the same channel.
+        hist2 = np.ascontiguousarray(second[:t].transpose(2, 0, 1)).reshape(-1)
+        flat2 = np.flatnonzero(hist2 != model.r_none)
+        order = np.argsort(np.concatenate([flat * 2, flat2 * 2 + 1]), kind="stable")
+        flat = np.concatenate([flat, flat2])[order]
+        rung = np.concatenate([rung, hist2[flat2]])[order]
+        casualties = np.concatenate([casualties, np.zeros(flat2.size, np.int32)])[order]
+        act = np.concatenate([act, np.ones(flat2.size, dtype=bool)])[order]
+        r, rest = np.divmod(flat, t * n_c)
+        d, c = np.divmod(rest, n_c)
     actors = sorted({ch.actor for ch in model.channels})
     targets = sorted(
         {ch.target for ch in model.channels} | {ch.strike_target for ch in model.channels}

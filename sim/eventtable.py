@@ -339,11 +339,20 @@ def event_rows(
             act[day, ch] = False
     ladder = model.ladder
     out: dict[str, list[Any]] = {c: [] for c in COLUMNS}
-    for d, c in zip(*np.nonzero(act), strict=True):  # row-major: by day, then channel
-        r, ch = int(hist[d, c]), model.channels[c]
+    acts = [(int(d), int(c), int(hist[d, c])) for d, c in zip(*np.nonzero(act), strict=True)]
+    second = getattr(model, "second", None)  # two tracks: a day's second act, its own row
+    if second is not None:
+        more = second[: model.day, :, replicate]
+        acts += [
+            (int(d), int(c), int(more[d, c]))
+            for d, c in zip(*np.nonzero(more != model.r_none), strict=True)
+        ]
+        acts.sort(key=lambda a: (a[0], a[1]))  # stable: the path act first
+    for d, row, r in acts:  # by day, then channel
+        chan = model.channels[row]
         out["date"].append((start + dt.timedelta(days=int(d))).isoformat())
-        out["source"].append(ch.actor)
-        out["target"].append(ch.strike_target if r == model.r_strike_militants else ch.target)
+        out["source"].append(chan.actor)
+        out["target"].append(chan.strike_target if r == model.r_strike_militants else chan.target)
         out["code"].append(ladder.rungs[r].cameo)
         out["intensity"].append(float(ladder.goldstein[r]))
         out["rung"].append(ladder.rungs[r].name)

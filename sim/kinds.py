@@ -113,6 +113,26 @@ STATE = Kind(
         "same_day_rate": Param(
             0.0, 0.0, 1.0, "P(a diplomatic reaction the same day it is struck, if idle)"
         ),
+        # Absorbing a strike and strike sizes (sim/submodels/absorption.py, strike_size.py).
+        "absorb_base": Param(
+            0.0, 0.0, 1.0, "P(playing down a strike it means to answer with force), base odds"
+        ),
+        "absorb_casualties": Param(
+            0.1, 0.0, 10.0, "odds of absorbing divided by 1 + this x deaths suffered"
+        ),
+        "absorb_grievance": Param(
+            0.1, 0.0, 10.0, "odds of absorbing divided by 1 + this x grievance (levels)"
+        ),
+        "absorb_achieved": Param(
+            1.0, 0.0, 10.0, "odds of absorbing times 1 + this once it has struck the opponent"
+        ),
+        "closure_bonus": Param(
+            0.0, 0.0, 1.0, "P(absorbing) added when a proportionate answer settles the score"
+        ),
+        "limited_share": Param(0.0, 0.0, 1.0, "P(a strike it makes is limited, not major)"),
+        "proportionate": Param(
+            0.0, 0.0, 1.0, "P(an answer takes the size of the strike it answers)"
+        ),
         "level0": Param(0, 0, 100, "standing level toward its opponents on day 0"),
         "recalled0": Param(0, 0, 1, "1: its ambassador is already recalled on day 0"),
         "grievance0": Param(0.0, 0.0, 100.0, "standing grievance toward its opponents on day 0"),
@@ -123,6 +143,7 @@ STATE = Kind(
 MEDIATOR = Kind(
     "mediator",
     policy_role="mediator",
+    rungs=("sanction",),  # it sanctions the side it blames (sanction_blamed)
     params={
         "restraint_effect": Param(0.3, 0.0, 1.0, "P(a state steps down one rung) after an appeal"),
         "leverage_effect": Param(
@@ -131,6 +152,17 @@ MEDIATOR = Kind(
         "partisan": Param(
             0, 0, 1, "1: its appeals also weigh by the leverage edge (it presses one side more)"
         ),
+        # Its acts (sim/submodels/mediator_acts.py; docs/model.md). Defaults switch them off.
+        "engage_hazard": Param(
+            1.0, 0.0, 1.0, "daily P(it engages) once a crisis is open; 1 = from the first day"
+        ),
+        "restrain_targets": Param(
+            0.0, 0.0, 1.0, "P(a strike on state forces falls on bases instead) while engaged"
+        ),
+        "reassure": Param(0.0, 0.0, 1.0, "daily P(a defensive deployment for the threatened side)"),
+        "reassure_effect": Param(0.5, 0.0, 1.0, "share of its pressure a reassured state loses"),
+        "sanction_blamed": Param(0.0, 0.0, 1.0, "daily P(sanctioning the side it blames)"),
+        "sanction_effect": Param(0.5, 0.0, 1.0, "P(a sanctioned state steps down one rung)"),
     },
 )
 

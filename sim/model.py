@@ -6,13 +6,10 @@ step-by-step Mesa model to inspect in a notebook.
 
 A day (:meth:`EscalationModel.step`, the ODD's process overview in ``docs/model.md``):
 
-1. perception: states take in yesterday's appeals and leverage;
-2. decisions: every agent plans from the state at the end of yesterday (simultaneous);
-3. actions: every agent turns its plan into rungs; scheduled events override; states
-   struck today may react with words the same day;
-4. effects: the submodels of :data:`EFFECTS`, in order, then each agent's own.
-
-Day 0 holds only the scheduled events (the episode's trigger).
+1. perception: yesterday's appeals, leverage and provocation; 2. decisions (simultaneous),
+then :data:`SHAPING`; 3. actions, scheduled events, same-day reactions; 4. effects: the
+submodels of :data:`EFFECTS`, in order, then each agent's own. Day 0 holds only the
+scheduled events (the episode's trigger).
 """
 
 from __future__ import annotations
@@ -37,6 +34,7 @@ from sim.submodels import Today
 
 #: The day's effects, in order: each submodel reads what the ones before it wrote.
 EFFECTS = (
+    sm.tracks.record,  # the day's second acts, on the other track (two_tracks)
     sm.militant_capacity.recover,  # groups recover capacity; provocation decays
     sm.casualties.apply,  # deaths from force and attacks; violated soil; strikes given
     sm.attribution.count_proxy_strikes,  # a group's attack as its host's or sponsor's strike
@@ -54,6 +52,9 @@ SHAPING = (
     sm.preparation.shape,  # fractional climbing; force only once prepared
     sm.answer_type.shape,  # strikes fall on bases or on state forces
     sm.gestures.shape,  # unilateral gestures in a crisis
+    sm.absorption.absorb,  # struck states may absorb the blow
+    sm.strike_size.plan,  # the strikes still planned are limited or major
+    sm.tracks.shape,  # a military and a diplomatic-economic track (two_tracks)
 )
 
 #: Batch statistics a model built from keywords collects after each day (Mesa reporters).
@@ -332,7 +333,7 @@ class EscalationModel(Records, mesa.Model):
         t = self.day
         rung = np.full_like(self.rung, self.r_none)
         if t > 0:
-            self.mediator_effects = sm.mediation.influence(self)
+            self.mediator_effects = sm.mediator_acts.perceive(self, sm.mediation.influence(self))
             self.provocation = sm.grievance.feel(self, sm.attribution.perceive(self))
             self._decide()
             for shape in SHAPING:

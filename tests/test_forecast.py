@@ -49,6 +49,8 @@ def test_a_model_permuted_mid_run_is_the_permuted_full_run(episode, posterior) -
         ("actors.iran.same_day_rate=0.6", "actors.pakistan.same_day_rate=0.6"),
         ("actors.iran.hostility_escalation=0.8", "actors.pakistan.hostility_on_willingness=0.5"),
         ("mechanisms.return_without_agreement=1", "actors.china.policy.name=appeal_first"),
+        ("mechanisms.two_tracks=1", "actors.pakistan.absorb_base=0.5"),
+        ("actors.iran.limited_share=0.5", "actors.pakistan.proportionate=0.7"),
     ],
 )
 def test_mechanisms_switched_on_travel_with_their_replicates(more) -> None:

@@ -29,6 +29,7 @@ class MediatorActor(Actor):
     kind = MEDIATOR.name
     params = MEDIATOR.params
     policy_role = MEDIATOR.policy_role
+    rungs = MEDIATOR.rungs
     connect_order = 1
 
     def __init__(self, model: EscalationModel, spec: ActorSpec) -> None:
@@ -37,6 +38,10 @@ class MediatorActor(Actor):
         self.offered = np.zeros(model.n, dtype=bool)
         self.weights: dict[str, float] = {}
         self.plan = np.zeros(model.n, dtype=np.int8)
+        # Its acts (sim/submodels/mediator_acts.py, off by default): engaged from the
+        # first crisis day, and no reassurance or sanction (channel row -> rungs).
+        self.engaged = np.ones(model.n, dtype=bool)
+        self.extra: dict[int, np.ndarray] = {}
 
     def connect(self) -> None:
         """Open one channel toward each state it holds leverage over.
@@ -78,12 +83,20 @@ class MediatorActor(Actor):
             offered=self.offered,
             hostility=hostility,
         )
+        waiting = None if self.engaged.all() else ~self.engaged
+        if waiting is not None:  # until it engages it sees no crisis and does nothing
+            obs.crisis_days = np.where(waiting, 0, crisis_days)
         self.plan = self.policy.decide(obs, self.draws(self.channels[0], "policy"))
+        if waiting is not None:
+            self.plan = np.where(waiting, np.int8(M_NONE), self.plan)
 
     def act(self) -> Mapping[int, np.ndarray]:
         """Today's action, as a rung, toward every watched state."""
         rung = self.model.r_mediator[self.plan]
-        return {c.index: rung for c in self.channels}
+        out = {c.index: rung for c in self.channels}
+        for i, r in self.extra.items():  # a reassurance or a sanction on an idle day
+            out[i] = np.where(rung == self.model.r_none, r, rung)
+        return out
 
     def harms(self, channel: Channel, today: Today) -> np.ndarray | None:
         """Words and leverage kill no one."""

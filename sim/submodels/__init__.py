@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.params import Param
 from sim.submodels import (
+    absorption,
     answer_type,
     attribution,
     casualties,
@@ -26,12 +27,15 @@ from sim.submodels import (
     grievance,
     hostility,
     mediation,
+    mediator_acts,
     militant_capacity,
     preparation,
     pressure,
     same_day,
     starting_tension,
+    strike_size,
     strikes_on_bases,
+    tracks,
 )
 
 
@@ -60,6 +64,9 @@ _MODULES = (
     preparation,
     answer_type,
     gestures,
+    absorption,
+    strike_size,
+    tracks,
     same_day,
     militant_capacity,
     casualties,
@@ -69,6 +76,7 @@ _MODULES = (
     hostility,
     pressure,
     mediation,
+    mediator_acts,
 )
 
 #: Every mechanism parameter, by its key under ``mechanisms:``.

@@ -11,6 +11,9 @@ channel where the planned level is a strike on militants:
   attack by the state that made it.
 
 Off (the default) a strike mirrors the rung it answers, as before.
+
+Then, while a mediator holding leverage over the state is engaged, its restraint may
+turn a strike on state forces back onto militant bases (:mod:`sim.submodels.mediator_acts`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.params import Param
+from sim.submodels import mediator_acts
 
 if TYPE_CHECKING:  # annotations only
     from sim.model import EscalationModel
@@ -32,6 +36,12 @@ PARAMS = {
 
 
 def shape(model: EscalationModel) -> None:
+    """Whom the states' planned strikes fall on: by blame, then by a mediator's restraint."""
+    _by_blame(model)
+    mediator_acts.restrain(model)  # engaged mediators narrow the targets (off by default)
+
+
+def _by_blame(model: EscalationModel) -> None:
     """Turn planned strikes on militants into strikes on state forces where they fall."""
     m = model
     on = m.mech.get("answer_by_blame", 0)

@@ -9,7 +9,8 @@ drawn by inversion from the channel's ``casualties`` stream. Deaths count on the
 state's soil (``suffered``, read by its policy and pressure tomorrow). The target state's
 territory is violated where the act strikes it (:meth:`sim.agents.Actor.violates`). On a
 state's channel toward an opponent, each day with force adds one to the strikes it has
-given, the score that settling reads (``given``).
+given, the score that settling reads (``given``). With strike sizes on, a limited strike's
+toll is scaled down (:mod:`sim.submodels.strike_size`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from sim.submodels import strike_size
 
 if TYPE_CHECKING:  # annotations only
     from sim.model import EscalationModel
@@ -27,6 +30,7 @@ def apply(model: EscalationModel, today: Today) -> None:
     """Draw the day's deaths, mark violated soil and count strikes given."""
     t, n = today.day, model.n
     states = {s.actor_id: s for s in model.members("state")}
+    scheduled = strike_size.start(model, today)  # None unless strike sizes are on
     for s in states.values():
         s.suffered = np.zeros(n, dtype=np.int32)
         s.violated = np.zeros(n, dtype=bool)
@@ -44,6 +48,8 @@ def apply(model: EscalationModel, today: Today) -> None:
             else:
                 u = model.counter.uniform_at(hit, t, ch.key("casualties"))
                 toll = model.ladder.casualties(today.rung[i][hit], u)
+            if scheduled is not None and ch.dyad >= 0:
+                toll = strike_size.apply(model, ch, today, hit, toll, scheduled)
             model.record_deaths(t, i, hit, toll)
             if victim is not None:
                 victim.suffered[hit] += toll

@@ -11,6 +11,8 @@ with ``w_ms`` the leverage edge's weight, and ``v_ms = w_ms`` for a partisan med
 or 1. After the day's acts (:func:`record_offers`):
 a mediator that took ``mediate`` has offered mediation from then on, which states see as
 an observation (their receptiveness adds to their willingness to agree).
+The model passes the result through :func:`sim.submodels.mediator_acts.perceive`, which adds
+yesterday's reassurances and sanctions (off by default).
 """
 
 from __future__ import annotations
