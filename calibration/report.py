@@ -27,8 +27,12 @@ def marginals_figure(table: pd.DataFrame, summary: dict[str, Any]) -> go.Figure:
     keys = list(summary["prior_spec"])
     cols = 3
     rows = -(-len(keys) // cols)
+    # Spacing shrinks with the rows (plotly refuses more than 1 / (rows - 1)).
     fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=[short_label(k) for k in keys], vertical_spacing=0.12
+        rows=rows,
+        cols=cols,
+        subplot_titles=[short_label(k) for k in keys],
+        vertical_spacing=min(0.12, 0.6 / max(rows - 1, 1)),
     )
     for i, k in enumerate(keys):
         spec = summary["prior_spec"][k]

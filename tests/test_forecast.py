@@ -118,6 +118,23 @@ def test_a_policy_holding_unknown_objects_is_refused() -> None:
         check_particles(m)
 
 
+def test_restore_removes_state_created_while_running_ahead() -> None:
+    # Mechanisms allocate some state on first use (two tracks, mediator acts): a fork saved
+    # on day 0, before any of it exists, must come back without it.
+    over = ["posterior=joint", "mechanisms.two_tracks=1", "actors.china.reassure=0.5"]
+    cfg = run_config("calibrated_joint", None, 200, 4, 31, over)
+    plain = EscalationModel(Settings.from_config(cfg)).run()
+    m = EscalationModel(Settings.from_config(cfg))
+    m.step()
+    saved = save(m)
+    for _ in range(10):
+        m.step()
+    restore(saved)
+    assert getattr(m, "dip_level", None) is None
+    m.run()
+    assert (m.history == plain.history).all()
+
+
 def test_save_and_restore_run_the_same_future_twice() -> None:
     m = model(None, 200, 3)
     for _ in range(3):

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.calibration.features import exact_days
 from sim.calibration.joint import load_episodes
 from sim.calibration.joint_fit import fit
 from sim.forecast import scoring
@@ -72,6 +73,11 @@ def run_fold(job: tuple[dict[str, Any], str, list[str], int, int]) -> dict[str, 
     reader = Reader(crisis, crisis.observed.cut(max(CUTOFFS)), HORIZON, fan=False)
     flat = np.zeros(model.n)
     unconditioned = {c: reader(model, flat, c)["questions"] for c in CUTOFFS}
+    # The held-out episode's exact day-by-day sequence (both states, every well-sourced day)
+    # under the fold's posterior from day 0: the restraint issue's third target.
+    held_ep = load_episodes([held], SCENARIO, horizon=HORIZON)[0]
+    paths = model.history[:, list(held_ep.channels), :].transpose(1, 0, 2)
+    p_exact = float(exact_days(paths, held_ep.target).mean())
     model.dispose()
     model_p = {d["cutoff"]: d["questions"] for d in fc["by_day"]}
     return {
@@ -82,6 +88,7 @@ def run_fold(job: tuple[dict[str, Any], str, list[str], int, int]) -> dict[str, 
         "mc_error": {c: {q: v["mc_error"] for q, v in model_p[c].items()} for c in CUTOFFS},
         "unconditioned": {c: {q: v["p"] for q, v in unconditioned[c].items()} for c in CUTOFFS},
         "diagnostics": fc["diagnostics"],
+        "p_exact_path": p_exact,
         "seconds": time.perf_counter() - start,
     }
 

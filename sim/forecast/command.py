@@ -236,6 +236,7 @@ def backtest_main(argv: list[str], runner: Callable[..., Any] | None = None) -> 
                 "forecasters": ["model", "persistence", "base_rates", "unconditioned"],
                 "particles": s["particles"],
                 "folds": [{k: v for k, v in r.items() if k != "mc_error"} for r in results],
+                "exact_path": {r["episode"]: r["p_exact_path"] for r in results},
                 "seconds": time.perf_counter() - start,
                 "workers": s["workers"],
                 "settings": {k: v for k, v in s.items() if k != "out"},

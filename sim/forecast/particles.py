@@ -242,29 +242,41 @@ def _take_records(model: EscalationModel, idx: np.ndarray, n: int) -> None:
     model._death_records, model._held_records = deaths, held
 
 
-def save(model: EscalationModel) -> list[tuple[Any, dict[str, Any]]]:
+#: What :func:`save` keeps of one object: the object, its state, the attributes it had.
+Saved = list[tuple[Any, dict[str, Any], frozenset[str]]]
+
+
+def save(model: EscalationModel) -> Saved:
     """A copy of the model's whole dynamic state, to :func:`restore` after running ahead.
 
     Every attribute of plain state of the walked objects is kept (scalars such as the day
     too, Mesa's step counter among them), deep-copied, so running the model on cannot change
-    the copy.
+    the copy; so is the list of attributes each object had, since mechanisms allocate some
+    of their state on first use.
     """
     memo: dict[int, Any] = {}
-    out = []
+    out: Saved = []
     for obj, skip in _holders(model):
         keys = _state_keys(obj, skip) + list(getattr(obj, "per_replicate_objects", ()))
-        out.append((obj, copy.deepcopy({k: vars(obj)[k] for k in keys}, memo)))
+        state = copy.deepcopy({k: vars(obj)[k] for k in keys}, memo)
+        out.append((obj, state, frozenset(vars(obj))))
     records: dict[str, Any] = {
         "_death_records": list(model._death_records),
         "_held_records": list(model._held_records),
         "replicates": model.replicates,
         "counter": model.counter,
     }
-    out.append((model, records))
+    out.append((model, records, frozenset(vars(model))))
     return out
 
 
-def restore(saved: list[tuple[Any, dict[str, Any]]]) -> None:
-    """Put back a state kept by :func:`save` (each saved state restores once)."""
-    for obj, state in saved:
-        vars(obj).update(state)
+def restore(saved: Saved) -> None:
+    """Put back a state kept by :func:`save` (each saved state restores once).
+
+    Attributes created after the save (state a mechanism allocated while running ahead) are
+    removed, so that the model is as it was, not as it was plus what the future left.
+    """
+    for obj, state, present in saved:
+        for key in [k for k in vars(obj) if k not in present]:
+            delattr(obj, key)
+        obj.__dict__.update(state)
