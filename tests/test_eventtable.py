@@ -43,7 +43,7 @@ def model_acts(m: EscalationModel, pos: int) -> set[tuple[int, str, str, int]]:
     p = m.paths()
     p = p[(p.replicate == m.replicates[pos]) & p.act]
     strike_target = {(c.actor, c.target): c.strike_target for c in m.channels}
-    return {
+    out = {
         (
             int(r.day),
             r.actor,
@@ -52,6 +52,12 @@ def model_acts(m: EscalationModel, pos: int) -> set[tuple[int, str, str, int]]:
         )
         for r in p.itertuples()
     }
+    second = getattr(m, "second", None)  # two tracks: a day's second act
+    if second is not None:
+        for d, c in zip(*np.nonzero(second[:, :, pos] != m.r_none), strict=True):
+            ch = m.channels[int(c)]
+            out.add((int(d), ch.actor, ch.target, int(second[d, c, pos])))
+    return out
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
@@ -63,7 +69,7 @@ def test_round_trip(model: EscalationModel, suffix: str, tmp_path: Path) -> None
         path = write_event_table(model, tmp_path / f"r{pos}{suffix}", replicate=pos)
         table = read_event_table(path, model.ladder, actors, day0=day0)
         got = {(r.day, r.actor, r.target, r.rung) for r in table.rows}
-        assert len(got) == len(table.rows)  # one act per actor, target and day
+        assert len(got) == len(table.rows)  # one act per actor, target, day and track
         assert got == model_acts(model, pos)
         assert [r.day for r in table.rows] == sorted(r.day for r in table.rows)
         frame = event_rows(model, pos)
@@ -277,5 +283,5 @@ def test_a_table_spanning_years_is_refused(tmp_path: Path) -> None:
     path.write_text(
         "date,source,target,code\n2024-01-16,iran,pakistan,111\n9999-12-31,iran,pakistan,111\n"
     )
-    with pytest.raises(ConfigError, match="row 2.*days after day 0"):
+    with pytest.raises(ConfigError, match=r"row 2.*days after day 0"):
         read_event_table(path, lad, {"iran": "Iran", "pakistan": "Pakistan"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -81,10 +83,9 @@ def test_a_one_replicate_policy_travels_with_its_replicate() -> None:
             self.worst = max(getattr(self, "worst", 0), obs.received)
             return self.worst
 
-    try:
+    # Registered by an earlier run of this test in the same process, maybe.
+    with contextlib.suppress(ValueError):
         register_policy(per_replicate(Grudge))
-    except ValueError:
-        pass  # registered by an earlier run of this test in the same process
     cfg = run_config(
         "baseline", None, 200, 3, 20, ["actors.pakistan.policy.name=grudge_for_particles"]
     )

@@ -20,13 +20,18 @@ def run(*more: str, n: int = 1000) -> EscalationModel:
     return EscalationModel(Settings.from_config(cfg)).run()
 
 
-def test_off_by_default_there_is_one_ladder_and_no_second_act() -> None:
-    m = run(n=200)
+def test_off_there_is_one_ladder_and_no_second_act() -> None:
+    # Off by default (the baseline); crisis_mechanisms switches it on, so off is asked for.
+    m = run("mechanisms.two_tracks=0", n=200)
     assert getattr(m, "second", None) is None and getattr(m, "dip_level", None) is None
+    base = EscalationModel(
+        Settings.from_config(compose_config("baseline", ["simulation.replicates=50"]))
+    ).run()
+    assert getattr(base, "second", None) is None
 
 
 def test_a_state_can_hold_a_sanction_and_threaten_on_the_same_day() -> None:
-    one, two = run(), run("mechanisms.two_tracks=1")
+    one, two = run("mechanisms.two_tracks=0"), run("mechanisms.two_tracks=1")
     lad = one.ladder
     sanction = lad.index["sanction"]
     military = [lad.index["threaten"], lad.index["posture"]]
@@ -42,7 +47,7 @@ def test_a_state_can_hold_a_sanction_and_threaten_on_the_same_day() -> None:
 def test_preparing_force_climbs_the_military_track() -> None:
     # On one ladder a state preparing force waits at sanction (the highest rung below
     # force with the coercion repertoire); on two tracks it waits at posture.
-    one, two = run(), run("mechanisms.two_tracks=1")
+    one, two = run("mechanisms.two_tracks=0"), run("mechanisms.two_tracks=1")
     lad = one.ladder
     adv = one.channel_for("pakistan", "iran").index
     day = 11
