@@ -80,10 +80,8 @@ class EscalationModel(Records, mesa.Model):
 
     ``batch_run``'s iteration ``i`` runs seed ``simulation.seed + i`` (1, 2, 3 by default),
     so its rows differ and replay; seeds in the parameters (or Mesa >= 3.4's ``rng=[...]``)
-    are used as given.
-
-    A model built from keywords collects batch statistics after each day in
-    ``datacollector`` (:data:`REPORTERS`).
+    are used as given. A model built from keywords collects batch statistics after each
+    day in ``datacollector`` (:data:`REPORTERS`).
 
     Args:
         settings: Validated settings (see :meth:`Settings.from_config`); None to compose

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.calibration.features import Coding
 from sim.ladder import Ladder
 
 
@@ -67,13 +68,9 @@ class Codes:
 
     @classmethod
     def of(cls, ladder: Ladder) -> Codes:
-        """The codes of ``ladder``."""
-        return cls(
-            none=ladder.rung_of("none"),
-            force=ladder.index["strike_militants"],
-            state_force=ladder.index["strike_state"],
-            sustained=int(ladder.state_levels[-1]),
-        )
+        """The codes of ``ladder``: the scorecard's coding, and the top state rung."""
+        c = Coding.of(ladder)
+        return cls(c.none, c.force, c.state_force, sustained=int(ladder.state_levels[-1]))
 
 
 def daily_from_rungs(states: np.ndarray, mediator: np.ndarray | None, codes: Codes) -> Daily:
