@@ -85,6 +85,18 @@ Writes backtest.json and backtest.html into out=DIR. Settings (key=value):
   particles=N seed=N workers=N folds=[a,b]   out=DIR [--overwrite]
 """
 
+BENCHMARK_HELP = """The field's own test (docs/benchmark.md): every International Crisis Behavior
+crisis the selection keeps becomes an episode generated from what was known at its trigger; the
+model is fitted on the crises triggered before 1990 and scored once on those from 1990 on,
+against base rates, base rates by trigger type and a multinomial logistic regression.
+
+Writes benchmark.json, benchmark.html, posterior.parquet, forecasts.csv and the generated
+episodes into out=DIR. Settings (key=value), defaults in configs/benchmark/icb.yaml:
+  draws=N keep=F forecast_draws=N bootstrap=N seed=N jobs=N
+  workers=N launcher=local|slurm   out=DIR [--overwrite]
+  limit=N   (the first N crises of each part only: a smoke run, not the benchmark)
+"""
+
 CALIBRATE_HELP = """Fit the model to an observed episode by ABC-SMC (docs/calibration.md) and
 write the posterior, the fit numbers, a calibrated scenario and a report.
 
@@ -230,6 +242,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     )
     p.add_argument("arguments", nargs="*", metavar="KEY=VALUE", help="settings (above)")
     p.add_argument("--overwrite", action="store_true", help="clear an output folder it wrote")
+    p = sub.add_parser(
+        "benchmark",
+        help="score the model on International Crisis Behavior crises (docs/benchmark.md)",
+        description=BENCHMARK_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("name", choices=["icb"], help="the benchmark (icb)")
+    p.add_argument("arguments", nargs="*", metavar="KEY=VALUE", help="settings (above)")
+    p.add_argument("--overwrite", action="store_true", help="clear an output folder it wrote")
     p = sub.add_parser("report", help="compare runs and sweeps in one HTML page")
     p.add_argument("dirs", nargs="+", help="run folders and sweep folders")
     p.add_argument(
@@ -288,6 +309,8 @@ def dispatch(args: list[str]) -> int:
         return commands.forecast(ns.arguments + ["--overwrite"] * ns.overwrite)
     if ns.command == "backtest":
         return commands.backtest(ns.arguments + ["--overwrite"] * ns.overwrite)
+    if ns.command == "benchmark":
+        return commands.benchmark([ns.name, *ns.arguments] + ["--overwrite"] * ns.overwrite)
     listing: dict[str, Callable[[], int]] = {
         "scenarios": commands.scenarios,
         "episodes": commands.episodes,

@@ -349,6 +349,13 @@ def backtest(argv: list[str]) -> int:
     return backtest_main(argv)
 
 
+def benchmark(argv: list[str]) -> int:
+    """``escalation benchmark icb [...]``: the ICB benchmark (docs/benchmark.md)."""
+    from sim.benchmark.command import main
+
+    return main(argv)
+
+
 def validate(argv: list[str]) -> int:
     """``escalation validate [OVERRIDES...] [launcher=local|slurm]``: the scorecard.
 

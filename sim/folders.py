@@ -365,3 +365,26 @@ def clear(folder: Path, keep: tuple[str, ...] = ()) -> None:
             shutil.rmtree(p)
         else:
             p.unlink()
+
+
+def claim(folder: Path, digest: str, overwrite: bool, what: str) -> None:
+    """Take ``folder`` for a new output (call it inside :func:`lock`).
+
+    A folder holding anything else is refused unless ``overwrite`` clears it (only folders
+    this tool wrote are cleared); then the completion marker goes, and the folder marker
+    comes back with the config's digest, so a folder without a completion marker is an
+    unfinished output.
+
+    Raises:
+        FolderError: If the folder holds other files and ``overwrite`` is false, or it is
+            not ours to clear.
+    """
+    if holds_output(folder, ignore=()):
+        if not overwrite:
+            raise FolderError(
+                f"out: {folder} holds other files; choose another folder, or add --overwrite "
+                "to clear it first"
+            )
+        clear(folder)
+    invalidate(folder)
+    write_marker(folder, what, digest)

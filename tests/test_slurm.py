@@ -199,3 +199,31 @@ def test_validation_folds_run_as_slurm_jobs(cluster: None, tmp_path: Path) -> No
     for a, b in zip(doc["folds"], here["folds"], strict=True):
         assert a["p_pattern_posterior"] == b["p_pattern_posterior"]
         assert a["p_pattern_prior"] == b["p_pattern_prior"]
+
+
+@pytest.mark.slurm
+def test_benchmark_crisis_jobs_run_as_slurm_jobs(cluster: None, tmp_path: Path) -> None:
+    """``escalation benchmark icb launcher=slurm``: the crisis jobs are SLURM array tasks."""
+    args = ["limit=1", "draws=40", "keep=0.25", "forecast_draws=30", "bootstrap=10", "jobs=2"]
+    out = tmp_path / "b"
+    p = subprocess.run(
+        [str(BIN), "benchmark", "icb", *args, f"out={out}", "launcher=slurm"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert p.returncode == 0, p.stderr
+    info = json.loads((out / "jobs" / "fit_000" / "slurm.json").read_text())
+    assert info["state"] == "COMPLETED" and "_" in info["job_id"]  # an array task
+    local = tmp_path / "local"
+    q = subprocess.run(
+        [str(BIN), "benchmark", "icb", *args, f"out={local}", "workers=2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert q.returncode == 0, q.stderr
+    there = json.loads((out / "benchmark.json").read_text())
+    here = json.loads((local / "benchmark.json").read_text())
+    for name, v in there["variables"].items():
+        assert v["scores"] == here["variables"][name]["scores"]

@@ -19,16 +19,7 @@ from typing import Any
 
 from sim import parallel
 from sim.errors import ConfigError, exit_status, suggest
-from sim.folders import (
-    clear,
-    config_digest,
-    holds_output,
-    invalidate,
-    lock,
-    mark_complete,
-    write_marker,
-    write_text,
-)
+from sim.folders import claim, config_digest, lock, mark_complete, write_text
 from sim.timeline import library
 from sim.yamlfiles import load_yaml
 
@@ -95,18 +86,6 @@ def parse(argv: list[str], keys: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     return out, overwrite
 
 
-def _claim(out: Path, digest: str, overwrite: bool, what: str) -> None:
-    if holds_output(out, ignore=()):
-        if not overwrite:
-            raise ConfigError(
-                f"out: {out} holds other files; choose another folder, or add --overwrite "
-                "to clear it first"
-            )
-        clear(out)
-    invalidate(out)
-    write_marker(out, what, digest)
-
-
 @exit_status
 def forecast_main(argv: list[str]) -> int:
     """``escalation forecast episode=NAME until=DAY [events=FILE] [...]`` (docs/forecast.md)."""
@@ -147,7 +126,7 @@ def forecast_main(argv: list[str]) -> int:
     out = Path(s["out"])
     digest = config_digest({k: v for k, v in s.items() if k != "out"})
     with lock(out, "forecast folder"):
-        _claim(out, digest, overwrite, "forecast folder")
+        claim(out, digest, overwrite, "forecast folder")
         print(
             f"Forecasting {crisis.name} from days 0..{s['until']} with {s['particles']} "
             "particles ...",
@@ -219,7 +198,7 @@ def backtest_main(argv: list[str], runner: Callable[..., Any] | None = None) -> 
         for h in folds
     ]
     with lock(out, "backtest folder"):
-        _claim(out, digest, overwrite, "backtest folder")
+        claim(out, digest, overwrite, "backtest folder")
         start = time.perf_counter()
         parallel.prepare(s["workers"])
         results = []
