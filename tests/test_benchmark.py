@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 
 import numpy as np
 import pandas as pd
@@ -100,6 +101,7 @@ def rungs() -> Rungs:
     return Rungs.of(Ladder.from_config(defaults_ladder()))
 
 
+@functools.cache
 def defaults_ladder():
     from omegaconf import OmegaConf
 
@@ -148,6 +150,25 @@ def test_a_crisis_coercive_late_in_the_horizon_has_not_ended(rungs) -> None:
     assert read(rungs, v, a)["duration"] == 3  # day 60 is ICB day 61: over 60
 
 
+def test_a_same_day_reaction_to_the_trigger_is_a_response_on_icb_day_1(rungs) -> None:
+    summon = rungs.measures[0] - 1  # the rung below recall_ambassador: summon
+    v, a = paths(rungs, 91, v={0: summon}, a={0: rungs.force})
+    got = read(rungs, v, a)
+    assert got["major_response"] == 1 and got["response_days"] == 0
+    assert got["duration"] == 0  # the trigger alone does not make a crisis last
+
+
+def test_second_track_acts_count_as_acts(rungs) -> None:
+    v, a = paths(rungs, 91, v={3: rungs.measures[-1]}, a={0: rungs.force})
+    v2 = np.full_like(v, rungs.none)
+    v2[3, 0] = rungs.posture  # the military track's posture behind the day's sanction
+    med = np.full_like(v, rungs.none)
+    no = np.array([False])
+    out = simulated(v, a, med, no, no, rungs, 30, (v2, np.full_like(v, rungs.none)))
+    assert int(out["major_response"][0]) == 2 and int(out["technique"][0]) == 2
+    assert int(read(rungs, v, a)["major_response"]) == 1
+
+
 def test_agreements_and_gestures_map_to_their_forms(rungs) -> None:
     v, a = paths(rungs, 91, v={1: rungs.none - 1}, a={0: rungs.posture})
     assert read(rungs, v, a, formal=True, closed=True)["outcome_form"] == 0
@@ -163,7 +184,7 @@ def test_every_simulated_bin_is_a_bin_and_force_agrees_across_variables(hist, qu
     out = simulated(hist, hist[::-1].copy(), hist, np.zeros(3, bool), np.zeros(3, bool), r, quiet)
     for var in VARIABLES:
         assert ((out[var.name] >= -1) & (out[var.name] < var.k)).all()
-    force = (hist[1:] >= r.force).any(axis=0)
+    force = (hist >= r.force).any(axis=0)
     assert ((out["major_response"] == 3) == force).all()
     assert ((out["technique"] == 3) == force).all()
     assert ((out["violence"] > 0) == force).all()
@@ -278,6 +299,7 @@ def test_benchmark_smoke_on_a_few_crises(tmp_path, capsys) -> None:
             str(out / "episodes"),
             f"episode={name}",
             f"posterior={out}",
+            "scenario=crisis_mechanisms",
             "replicates=50",
             "days=10",
             f"hydra.run.dir={run_dir}",

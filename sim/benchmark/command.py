@@ -6,7 +6,8 @@ folder is touched. The output folder follows the rules of run and validation fol
 holding anything else refused unless ``--overwrite`` clears it. It receives
 ``benchmark.json``, ``benchmark.html``, ``posterior.parquet`` (usable with ``posterior=``),
 ``forecasts.csv`` and ``episodes/episode/<name>.yaml``, every record's generated episode
-(``escalation run --config-dir OUT/episodes episode=<name> posterior=OUT``).
+(``escalation run --config-dir OUT/episodes episode=<name> posterior=OUT
+scenario=crisis_mechanisms days=91``).
 """
 
 from __future__ import annotations

@@ -137,7 +137,8 @@ def records(actors: pd.DataFrame, selected: pd.DataFrame) -> list[Record]:
     cov = actors.loc[:, ["crisno", "cracno", "cracid", "actor", *COVARIATES]]
     names = cov.drop_duplicates("cracid").set_index("cracid")["actor"]
     by_row: dict[int, dict[Any, Any]] = {int(r["cracno"]): r for r in cov.to_dict("records")}
-    nuclear_in = cov.set_index(["crisno", "cracid"])["nuclear"]
+    # An actor can have several records in a crisis (one per trigger): its highest code.
+    nuclear_in = cov.groupby(["crisno", "cracid"])["nuclear"].max()
     out = []
     for s in selected.to_dict("records"):
         row = by_row[int(s["cracno"])]

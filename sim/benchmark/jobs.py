@@ -47,7 +47,7 @@ class Job:
         draws: (J, len(keys)) parameter draws; each is one replicate.
         seed: The benchmark's seed.
         horizon: Days simulated after the trigger.
-        quiet_days: Days without coercion after which a crisis is over.
+        quiet_days: The horizon's last days in which coercion means a crisis has not ended.
         chunk: Replicates per model call.
     """
 
@@ -92,6 +92,8 @@ def simulate_record(job: Job, record: Record) -> dict[str, np.ndarray]:
         ma = h[:, m.channel_for(mediator, adversary).index]
         med = np.where((mv == r.mediate) | (ma == r.mediate), r.mediate, r.none)
         d = _dyad(m, vc, ac)
+        # Two tracks keep each day's second act apart (None when no state took one).
+        second = getattr(m, "second", None)
         bins = simulated(
             h[:, vc],
             h[:, ac],
@@ -100,6 +102,7 @@ def simulate_record(job: Job, record: Record) -> dict[str, np.ndarray]:
             m.agreed_day[d] >= 0,
             r,
             job.quiet_days,
+            None if second is None else (second[:, vc], second[:, ac]),
         )
         m.dispose()
         for name, b in bins.items():

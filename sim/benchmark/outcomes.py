@@ -2,24 +2,29 @@
 
 One table (:data:`VARIABLES`, printed in ``docs/benchmark.md``) says, for each scored
 variable, which ICB codes fall in each bin (:func:`observed`) and how a simulated crisis is
-read into the same bins (:func:`simulated`). Both were fixed before the test part was
-scored. With V the victim's (the ICB actor's) act toward the adversary each day, A the
-adversary's act back, and days 1..H after the trigger (H = the benchmark's horizon):
+read into the same bins (:func:`simulated`). With V the victim's (the ICB actor's) acts
+toward the adversary each day (both tracks where a state acts on two), A the adversary's
+acts back, over days 0..H (day 0 the trigger, ICB's day 1; H = the benchmark's horizon):
 
 - *force* is a strike (``strike_militants`` and above); *posture* is ``posture``; an *act*
   is any rung but ``none`` and ``statement``; *coercive* is ``threaten`` and above
   (threats, posture, sanctions, force);
 - *measures* are the diplomatic and economic ones: ``recall_ambassador`` to ``leverage``,
   ``threaten`` and ``sanction``;
-- the crisis *lasts* to the last day L on which V or A was coercive (L = 0 if never), so
-  ICB's count, with the trigger day as day 1, is L + 1; a crisis still coercive within the
-  last ``quiet_days`` of the horizon falls in the longest bin (it has not ended).
+- the crisis *lasts* to the last day L >= 1 on which V or A was coercive (L = 0 if never),
+  so ICB's count, with the trigger day as day 1, is L + 1; a crisis still coercive within
+  the last ``quiet_days`` of the horizon falls in the longest bin (it has not ended).
+
+The bins and readings were fixed before the test part was scored. Two readings were
+corrected after it had been scored once (``docs/benchmark.md``, "Corrections"): the
+victim's same-day reactions on day 0 and its second-track acts had been left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,7 +97,12 @@ VARIABLES: tuple[Variable, ...] = (
         "technique",
         "primary crisis-management technique",
         "crismg (icb2)",
-        ("negotiation or mediation", "non-military pressure", "non-violent military", "violence"),
+        (
+            "negotiation or mediation",
+            "non-military pressure, or several means without violence",
+            "non-violent military",
+            "violence",
+        ),
         codes=((1, 2, 3), (4, 5), (6,), (7, 8)),
         model=("none of the below", "measures, no posture, no force", "posture, no force", "force"),
     ),
@@ -200,7 +210,7 @@ class Rungs:
 
 
 def _first(mask: np.ndarray) -> np.ndarray:
-    """First day (1-based over the rows given) each column is true; 0 where never."""
+    """ICB's day (row + 1) on which each column is first true; 0 where never."""
     anyt = mask.any(axis=0)
     return np.where(anyt, mask.argmax(axis=0) + 1, 0)
 
@@ -213,38 +223,49 @@ def simulated(
     closed: np.ndarray,
     r: Rungs,
     quiet_days: int,
+    second: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Each variable's bin per simulated crisis (the module docstring's reading).
 
+    Day d of the arrays is the model's day d (day 0 the trigger), ICB's day d + 1. The
+    victim's day 0 counts: a same-day reaction to the trigger is a response on ICB's day 1.
+
     Args:
         v: (D, n) the victim's rungs toward the adversary, days 0..H.
-        a: (D, n) the adversary's toward the victim.
-        mediator: (D, n) the mediator's highest-priority act toward either state
-            (``mediate`` where it mediated with either that day).
+        a: (D, n) the adversary's toward the victim (day 0: the trigger).
+        mediator: (D, n) ``mediate`` where the mediator mediated with either state that day.
         formal: (n,) whether the dyad reached a formal agreement.
         closed: (n,) whether its crisis was closed (by agreement or gesture).
         r: Rung indices.
-        quiet_days: Days without coercion after which a crisis counts as over.
+        quiet_days: The last days of the horizon in which coercion means the crisis has
+            not ended.
+        second: The victim's and the adversary's second acts of each day (two tracks,
+            ``none`` where there was none), read like their first acts.
 
     Returns:
         Variable name -> (n,) bins; ``response_days`` is -1 where V never acted.
     """
-    v, a, mediator = v[1:], a[1:], mediator[1:]
-    horizon = v.shape[0]
-    force = v >= r.force
-    posture = v == r.posture
-    act = (v != r.none) & (v != r.statement)
+    horizon = v.shape[0] - 1
+    v2, a2 = second if second is not None else (v, a)
+
+    def either(x: np.ndarray, x2: np.ndarray, test: Any) -> np.ndarray:
+        return np.asarray(test(x) | test(x2))
+
+    force = either(v, v2, lambda x: x >= r.force)
+    posture = either(v, v2, lambda x: x == r.posture)
+    act = either(v, v2, lambda x: (x != r.none) & (x != r.statement))
     any_force, any_posture, any_act = force.any(0), posture.any(0), act.any(0)
     major = np.where(any_force, 3, np.where(any_posture, 2, np.where(any_act, 1, 0)))
     first = np.where(major == 3, _first(force), np.where(major == 2, _first(posture), _first(act)))
-    response = _bin_days(np.where(major > 0, first + 1, np.nan), BY_NAME["response_days"])
+    response = _bin_days(np.where(major > 0, first, np.nan), BY_NAME["response_days"])
     force_days = force.sum(0)
     violence = np.where(
         (v == r.war).any(0), 3, np.where(force_days >= 3, 2, np.where(any_force, 1, 0))
     )
-    measures = np.isin(v, r.measures).any(0)
+    measures = either(v, v2, lambda x: np.isin(x, r.measures)).any(0)
     technique = np.where(any_force, 3, np.where(any_posture, 2, np.where(measures, 1, 0)))
-    coercive = (v >= r.threaten) | (a >= r.threaten)
+    coercive = either(v, v2, lambda x: x >= r.threaten) | either(a, a2, lambda x: x >= r.threaten)
+    coercive[0] = False  # the trigger is day 0 of every crisis, not its length
     last = np.where(coercive.any(0), horizon - coercive[::-1].argmax(0), 0)
     ended = last <= horizon - quiet_days
     dur = BY_NAME["duration"]

@@ -142,7 +142,9 @@ def run(
         f"{len(fit_jobs)} jobs",
     )
     results = runner(fit_jobs, [jobs_dir / f"fit_{i:03d}" for i in range(len(fit_jobs))])
-    simulated = np.sum([r["counts"].astype(np.int64) for r in results], axis=0)
+    simulated = np.zeros(results[0]["counts"].shape, dtype=np.int64)
+    for res in results:
+        simulated += res["counts"]
     d = ft.distances(simulated, ft.observed_counts(data.train, data.y_train))
     rows = ft.accept(d, float(fit_s["keep"]))
     posterior = thetas[rows]
@@ -160,15 +162,16 @@ def run(
         "model_prior": prior.sample(m, np.random.default_rng([seed, 2])),
     }
     test_jobs: list[Job] = []
-    for th in draws.values():
+    whose: list[str] = []  # the forecaster of each job
+    for name, th in draws.items():
         for share in shares(data.test, settings["jobs"]):
             test_jobs.append(Job("forecast", share, draws=th, **common))
+            whose.append(name)
     _say(progress, f"forecast: {len(data.test)} test records x {m:,} draws, {len(test_jobs)} jobs")
     folders = [jobs_dir / f"forecast_{i:03d}" for i in range(len(test_jobs))]
     counts: dict[str, dict[int, dict[str, list[int]]]] = {name: {} for name in draws}
-    half = len(test_jobs) // 2
-    for i, res in enumerate(runner(test_jobs, folders)):
-        counts["model" if i < half else "model_prior"].update(res["forecasts"])
+    for name, res in zip(whose, runner(test_jobs, folders), strict=True):
+        counts[name].update(res["forecasts"])
     fc_seconds = time.perf_counter() - start
 
     summary, table = score(data, settings, counts)

@@ -340,7 +340,8 @@ def write_benchmark_report(out: Path, summary: dict[str, Any]) -> Path:
         ),
         Section(
             "Are the probabilities honest?",
-            "Every bin of every test record is one forecast of a yes/no event. Each line is "
+            "Every bin of every test record is one forecast of a yes/no event (a yes/no "
+            "variable counts once, by its yes). Each line is "
             "one variable; points on the dotted diagonal mean that what was forecast at p "
             "happened a fraction p of the time. Marker size grows with the number of forecasts.",
             reliability_figure(summary),
