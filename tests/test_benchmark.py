@@ -287,22 +287,29 @@ def test_benchmark_smoke_on_a_few_crises(tmp_path, capsys) -> None:
     # Same folder again without --overwrite: refused, nothing changed.
     assert main([*args, "workers=1"]) == 2
     assert "--overwrite" in capsys.readouterr().err
-    # A generated episode runs with the benchmark's posterior.
-    from sim.cli import main as cli
+    # A generated episode runs with the benchmark's posterior (in its own process: a
+    # --config-dir registers its files in Hydra's store for the rest of the process).
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    name = episodes[0].stem
     run_dir = tmp_path / "run"
-    code = cli(
+    p = subprocess.run(
         [
+            str(Path(sys.executable).with_name("escalation")),
             "run",
             "--config-dir",
             str(out / "episodes"),
-            f"episode={name}",
+            f"episode={episodes[0].stem}",
             f"posterior={out}",
             "scenario=crisis_mechanisms",
             "replicates=50",
             "days=10",
             f"hydra.run.dir={run_dir}",
-        ]
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    assert code == 0 and (run_dir / "summary.json").exists()
+    assert p.returncode == 0, p.stderr
+    assert (run_dir / "summary.json").exists()
