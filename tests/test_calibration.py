@@ -108,10 +108,12 @@ def test_cli_calibrate_small(tmp_path: Path) -> None:
         [
             str(BIN),
             "calibrate",
-            "population=200",
-            "generations=4",
+            # Small: the command end to end, not the fit (the joint fit over the library
+            # with these settings took 100 s at population 200 and 4 generations).
+            "population=100",
+            "generations=2",
             "batch=5000",
-            "fit_draws=5000",
+            "fit_draws=2000",
             f"hydra.run.dir={tmp_path}/c",
         ],
         capture_output=True,
