@@ -359,9 +359,8 @@ def benchmark(argv: list[str]) -> int:
 def validate(argv: list[str]) -> int:
     """``escalation validate [OVERRIDES...] [launcher=local|slurm]``: the scorecard.
 
-    ``launcher=slurm`` runs each fold as a task of one SLURM job array, with the settings
-    of the package's ``hydra/launcher=slurm`` preset (docs/cluster.md), as sweeps do;
-    ``launcher=local`` (the default) runs them on local worker processes.
+    ``launcher=slurm`` runs each fold as a task of one SLURM job array (the package's
+    ``hydra/launcher=slurm`` preset, docs/cluster.md); ``local`` (default) on local workers.
     """
     from sim.validation.command import main
 

@@ -179,16 +179,7 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
 
     from sim.calibration.command import check_joint
     from sim.config import compose_config, expand_short
-    from sim.folders import (
-        clear,
-        config_digest,
-        holds_output,
-        invalidate,
-        is_complete,
-        lock,
-        mark_complete,
-        write_marker,
-    )
+    from sim.folders import claim, config_digest, is_complete, lock, mark_complete
 
     overwrite = "--overwrite" in argv
     given = expand_short([a for a in argv if a != "--overwrite"])
@@ -232,16 +223,8 @@ def main(argv: list[str], runner: FoldRunner | None = None) -> int:
         if is_complete(out, digest):
             print(f"Validation directory: {out.resolve()} (complete, same config: kept)")
             return 0
-        if holds_output(out, ignore=()):
-            if not overwrite:
-                raise ConfigError(
-                    f"out: {out} holds another validation or other files; choose another "
-                    "folder, or add --overwrite to clear it first"
-                )
-            clear(out)
-        # The marker comes back last: a folder without it is an unfinished validation.
-        invalidate(out)
-        write_marker(out, "validation folder", digest)
+        # The completion marker comes back last: without it, an unfinished validation.
+        claim(out, digest, overwrite, "validation folder")
         s = validate(calib, episodes, out, workers, runner=runner)
         mark_complete(out, digest, command="validate")
     t = s["summary"]
